@@ -1,0 +1,269 @@
+/**
+ * The single contract between the renderer and the main side. Every call and every event crosses a process
+ * (or network) boundary through one of the entries below; both hosts validate payloads with these schemas and
+ * the preload bridge is generated from the same table, so adding an entry here is the only way to add a call.
+ */
+import { z } from 'zod';
+
+// ---------- shared pieces ----------
+const id = z.number().int().positive();
+const optionalText = (max: number) => z.string().trim().max(max).optional();
+
+export const MODALITIES = ['bright-field', 'smartphone', 'hologram'] as const;
+export const modalitySchema = z.enum(MODALITIES);
+export type Modality = z.infer<typeof modalitySchema>;
+
+export const DERIVATIVE_KINDS = ['enhanced', 'amplitude', 'phase', 'interpolated', 'other'] as const;
+
+// ---------- catalog rows as they travel ----------
+export const specimenSchema = z.object({
+  id,
+  accessionId: z.string(),
+  tissue: z.string().nullable(),
+  stain: z.string().nullable(),
+  preparation: z.string().nullable(),
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+  sessionCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Specimen = z.infer<typeof specimenSchema>;
+
+export const specimenInputSchema = z.object({
+  accessionId: z
+    .string()
+    .trim()
+    .min(1, 'An accession id is required.')
+    .max(64, 'An accession id is at most 64 characters.')
+    .regex(/^[\p{L}\p{N}][\p{L}\p{N} ._\-/#]*$/u, 'Use letters, digits, spaces and . _ - / # in an accession id.'),
+  tissue: optionalText(200),
+  stain: optionalText(200),
+  preparation: optionalText(200),
+  notes: optionalText(10_000),
+  tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+});
+export type SpecimenInput = z.infer<typeof specimenInputSchema>;
+
+export const sessionSchema = z.object({
+  id,
+  specimenId: id.nullable(),
+  specimenAccessionId: z.string().nullable(),
+  title: z.string(),
+  date: z.string(),
+  operator: z.string().nullable(),
+  microscope: z.string().nullable(),
+  objectiveMagnification: z.number().nullable(),
+  numericalAperture: z.number().nullable(),
+  camera: z.string().nullable(),
+  pixelSizeUm: z.number().nullable(),
+  modality: modalitySchema,
+  notes: z.string().nullable(),
+  tags: z.array(z.string()),
+  captureCount: z.number().int(),
+  createdAt: z.string(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const sessionInputSchema = z.object({
+  specimenId: id.nullable().optional(),
+  title: z.string().trim().min(1, 'A session needs a title.').max(200),
+  date: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'Give the date as YYYY-MM-DD.')
+    .refine((s) => !Number.isNaN(Date.parse(s)), 'That date does not exist.'),
+  operator: optionalText(200),
+  microscope: optionalText(200),
+  objectiveMagnification: z.number().positive('Objective magnification must be positive.').max(500).optional(),
+  numericalAperture: z
+    .number()
+    .positive('Numerical aperture must be positive.')
+    .max(1.7, 'A numerical aperture above 1.7 is not physical for a microscope objective.')
+    .optional(),
+  camera: optionalText(200),
+  pixelSizeUm: z.number().positive('Pixel size must be positive.').max(1000).optional(),
+  modality: modalitySchema,
+  notes: optionalText(10_000),
+  tags: z.array(z.string().trim().min(1).max(64)).max(50).optional(),
+});
+export type SessionInput = z.infer<typeof sessionInputSchema>;
+
+export const captureSchema = z.object({
+  id,
+  sessionId: id,
+  specimenId: id.nullable(),
+  originalName: z.string(),
+  format: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  bitDepth: z.number().int(),
+  channels: z.number().int(),
+  pixelSizeUm: z.number().nullable(),
+  capturedAt: z.string(),
+  fileUrl: z.string(),
+  thumbUrl: z.string(),
+  sha256: z.string(),
+  byteSize: z.number().int(),
+  metadata: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
+});
+export type Capture = z.infer<typeof captureSchema>;
+
+export const provenanceSchema = z.object({
+  modelId: z.string(),
+  modelVersion: z.string(),
+  weightsSha256: z.string(),
+  executionProvider: z.string(),
+  tileSize: z.number().int().nullable(),
+  tileHalo: z.number().int().nullable(),
+  durationMs: z.number().nullable(),
+});
+export type Provenance = z.infer<typeof provenanceSchema>;
+
+export const derivativeSchema = z.object({
+  id,
+  captureId: id,
+  kind: z.enum(DERIVATIVE_KINDS),
+  fileUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  dtype: z.string(),
+  channels: z.number().int(),
+  pixelSizeUm: z.number().nullable(),
+  provenance: provenanceSchema.nullable(),
+  createdAt: z.string(),
+});
+export type Derivative = z.infer<typeof derivativeSchema>;
+
+export const searchHitSchema = z.object({
+  kind: z.enum(['specimen', 'session', 'capture']),
+  id,
+  title: z.string(),
+  snippet: z.string(),
+  sessionId: id.nullable(),
+});
+export type SearchHit = z.infer<typeof searchHitSchema>;
+
+export const importSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('path'), path: z.string().min(1) }),
+  z.object({ kind: z.literal('upload'), uploadId: z.string().regex(/^[a-f0-9-]{36}$/, 'Unknown upload.'), name: z.string().min(1).max(255) }),
+]);
+export type ImportSource = z.infer<typeof importSourceSchema>;
+
+export const jobSchema = z.object({ jobId: z.string() });
+
+export const importFailureSchema = z.object({ name: z.string(), message: z.string() });
+
+export const modelSummarySchema = z.object({
+  id: z.string(),
+  version: z.string(),
+  task: z.string(),
+  sha256: z.string(),
+  scale: z.number(),
+  sizeBytes: z.number().int(),
+  card: z.string(),
+  metrics: z.unknown(),
+  manifest: z.record(z.string(), z.unknown()),
+});
+export type ModelSummary = z.infer<typeof modelSummarySchema>;
+
+// ---------- the table of calls ----------
+const entry = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
+
+export const calls = {
+  'app.info': entry(
+    z.object({}),
+    z.object({ version: z.string(), host: z.enum(['electron', 'browser']), libraryDir: z.string(), schemaVersion: z.number().int() }),
+    'What this host is and where its library lives.',
+  ),
+  'specimens.list': entry(z.object({}), z.array(specimenSchema), 'All specimens, newest first.'),
+  'specimens.create': entry(specimenInputSchema, specimenSchema, 'Create a specimen; the accession id must be unique.'),
+  'specimens.update': entry(z.object({ id, patch: specimenInputSchema.partial() }), specimenSchema, 'Edit a specimen.'),
+  'specimens.delete': entry(z.object({ id }), z.object({ deleted: z.boolean() }), 'Delete a specimen that has no sessions.'),
+  'sessions.list': entry(z.object({ specimenId: id.optional() }), z.array(sessionSchema), 'Sessions, newest first, optionally of one specimen.'),
+  'sessions.get': entry(z.object({ id }), sessionSchema, 'One session.'),
+  'sessions.create': entry(sessionInputSchema, sessionSchema, 'Create a session.'),
+  'sessions.update': entry(z.object({ id, patch: sessionInputSchema.partial() }), sessionSchema, 'Edit a session.'),
+  'sessions.delete': entry(
+    z.object({ id, confirmDeleteCaptures: z.boolean().optional() }),
+    z.object({ deleted: z.boolean(), capturesDeleted: z.number().int() }),
+    'Delete a session; one with captures needs confirmDeleteCaptures.',
+  ),
+  'captures.list': entry(z.object({ sessionId: id }), z.array(captureSchema), 'Captures of a session in capture order.'),
+  'captures.get': entry(z.object({ id }), z.object({ capture: captureSchema, derivatives: z.array(derivativeSchema) }), 'One capture with its derivatives.'),
+  'captures.import': entry(
+    z.object({ sessionId: id, sources: z.array(importSourceSchema).min(1, 'Choose at least one file.').max(10_000) }),
+    jobSchema,
+    'Start importing files into a session; progress arrives as job events.',
+  ),
+  'captures.delete': entry(z.object({ id }), z.object({ deleted: z.boolean() }), 'Delete a capture and its derivatives.'),
+  'jobs.cancel': entry(jobSchema, z.object({ cancelled: z.boolean() }), 'Ask a running job to stop after the current item.'),
+  'search.query': entry(z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).optional() }), z.array(searchHitSchema), 'Full-text search over ids, names, notes and tags.'),
+  'models.list': entry(z.object({}), z.array(modelSummarySchema), 'Bundled and imported models.'),
+} as const;
+
+export type Calls = typeof calls;
+export type CallName = keyof Calls;
+export type CallInput<C extends CallName> = z.input<Calls[C]['input']>;
+export type CallOutput<C extends CallName> = z.infer<Calls[C]['output']>;
+
+// ---------- events from main to renderer ----------
+export const jobProgressSchema = z.object({
+  jobId: z.string(),
+  kind: z.string(),
+  done: z.number().int(),
+  total: z.number().int(),
+  current: z.string().nullable(),
+  state: z.enum(['running', 'done', 'cancelled', 'failed']),
+  failures: z.array(importFailureSchema),
+  message: z.string().nullable(),
+});
+export type JobProgress = z.infer<typeof jobProgressSchema>;
+
+export const events = {
+  'job.progress': jobProgressSchema,
+  'catalog.changed': z.object({ entity: z.enum(['specimen', 'session', 'capture']), id: id.nullable() }),
+} as const;
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.infer<Events[E]>;
+
+// ---------- errors and envelopes ----------
+export const ERROR_CODES = [
+  'invalid-input',
+  'not-found',
+  'conflict',
+  'needs-confirmation',
+  'unreadable-image',
+  'forbidden',
+  'unknown-call',
+  'internal',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+export const appErrorSchema = z.object({ code: z.enum(ERROR_CODES), message: z.string() });
+export type AppErrorShape = z.infer<typeof appErrorSchema>;
+
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: AppErrorShape };
+
+/** Turns a call name like `specimens.create` into the namespaced shape `{ specimens: { create } }`. */
+type Split<S extends string> = S extends `${infer A}.${infer B}` ? [A, B] : never;
+type Namespaced<R extends { [C in CallName]: unknown }> = {
+  [NS in Split<CallName>[0]]: {
+    [C in CallName as Split<C>[0] extends NS ? Split<C>[1] : never]: (input: CallInput<C>) => R[C];
+  };
+};
+type EventSubscription = {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+/**
+ * What `window.lucida` is in both hosts: every call answers an envelope, because errors thrown across Electron's
+ * context bridge lose everything but their message and the renderer needs the error code.
+ */
+export type LucidaBridge = Namespaced<{ [C in CallName]: Promise<Envelope<CallOutput<C>>> }> & EventSubscription;
+
+/** What renderer code uses: calls resolve to values and reject with `AppError`. */
+export type LucidaApi = Namespaced<{ [C in CallName]: Promise<CallOutput<C>> }> & EventSubscription;
+
+export const callNames = Object.keys(calls) as CallName[];
+export const eventNames = Object.keys(events) as EventName[];
