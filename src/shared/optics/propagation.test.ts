@@ -202,8 +202,8 @@ describe('angular-spectrum propagation', () => {
     }
     const relRms = Math.sqrt(errSq / refSq);
     expect(maxInt).toBeGreaterThan(1.2); // Fresnel fringes overshoot the plane-wave intensity
-    expect(relRms).toBeLessThan(0.02);
-    expect(maxIntErr / maxInt).toBeLessThan(0.03);
+    expect(relRms).toBeLessThan(0.01); // measured 0.0033
+    expect(maxIntErr / maxInt).toBeLessThan(0.01); // measured 0.0026
   });
 
   it('Fresnel integrals match known values', () => {
