@@ -196,6 +196,11 @@ export const calls = {
     jobSchema,
     'Start importing files into a session; progress arrives as job events.',
   ),
+  'captures.update': entry(
+    z.object({ id, patch: z.object({ tags: z.array(z.string().trim().min(1).max(64)).max(50).optional() }) }),
+    captureSchema,
+    'Edit a capture (its tags, which search finds).',
+  ),
   'captures.delete': entry(z.object({ id }), z.object({ deleted: z.boolean() }), 'Delete a capture and its derivatives.'),
   'jobs.cancel': entry(jobSchema, z.object({ cancelled: z.boolean() }), 'Ask a running job to stop after the current item.'),
   'search.query': entry(z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).optional() }), z.array(searchHitSchema), 'Full-text search over ids, names, notes and tags.'),

@@ -1,0 +1,155 @@
+/**
+ * The composition root of the services: opens the library (catalog + files), wires the import jobs and the
+ * model registry, and returns one handler per contract call. Both hosts create this once and only adapt the
+ * transport; nothing here knows about Electron, HTTP or windows.
+ */
+import type { Readable } from 'node:stream';
+import type { EventName, EventPayload } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import type { Handlers } from '../rpc';
+import * as catalog from './catalog';
+import { ImportJobs } from './library/importer';
+import { openLibrary } from './library/library';
+import { listModels } from './models/models';
+
+export interface ServicesOptions {
+  /** The library folder (see `resolveLibraryDir`); created if missing. */
+  libraryDir: string;
+  /** Folder holding `models/<id>/manifest.json`; it may not exist yet. */
+  resourcesDir: string;
+  host: 'electron' | 'browser';
+  /** Delivers an event to every connected renderer. Called from background jobs, never throws back here. */
+  emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+  appVersion: string;
+  /** Where operational messages (sweeps, skipped models, unexpected errors) go; defaults to console.error. */
+  log?: (message: string) => void;
+}
+
+export interface Services {
+  handlers: Handlers;
+  libraryDir: string;
+  /** Library URL path (`images/…`, with or without `/library/`) → absolute file, or null when not servable. */
+  resolveLibraryFile(relUrlPath: string): string | null;
+  /** Streams an upload into `.staging/` and returns the id that `captures.import` accepts as an upload source. */
+  stageUpload(readable: Readable, name: string): Promise<string>;
+  /** Resolves when no import job is running (tests, clean shutdown). */
+  idle(): Promise<void>;
+  /** Stops jobs after their current file, then closes the catalog. Safe to call more than once or not await. */
+  close(): Promise<void>;
+}
+
+export function createServices(options: ServicesOptions): Services {
+  const log = options.log ?? ((message: string) => console.error(message));
+  const library = openLibrary(options.libraryDir, log);
+  const db = library.db;
+  // A renderer that went away must not break an import; delivery is best effort, the catalog is the truth.
+  const emit: ServicesOptions['emit'] = (event, payload) => {
+    try {
+      options.emit(event, payload);
+    } catch (error) {
+      log(`[services] emitting ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const jobs = new ImportJobs(library, emit, log);
+  let closing: Promise<void> | null = null;
+  const assertOpen = () => {
+    if (closing) throw new AppError('internal', 'Lucida is shutting down; try again after it restarts.');
+  };
+  const changed = (entity: 'specimen' | 'session' | 'capture', id: number | null) => emit('catalog.changed', { entity, id });
+
+  const handlers: Handlers = {
+    'app.info': () => ({
+      version: options.appVersion,
+      host: options.host,
+      libraryDir: library.dir,
+      schemaVersion: catalog.schemaVersion(db),
+    }),
+
+    'specimens.list': () => catalog.listSpecimens(db),
+    'specimens.create': (input) => {
+      assertOpen();
+      const specimen = catalog.createSpecimen(db, input);
+      changed('specimen', specimen.id);
+      return specimen;
+    },
+    'specimens.update': ({ id, patch }) => {
+      assertOpen();
+      const specimen = catalog.updateSpecimen(db, id, patch);
+      changed('specimen', id);
+      return specimen;
+    },
+    'specimens.delete': ({ id }) => {
+      assertOpen();
+      const result = catalog.deleteSpecimen(db, id);
+      if (result.deleted) changed('specimen', id);
+      return result;
+    },
+
+    'sessions.list': ({ specimenId }) => catalog.listSessions(db, specimenId),
+    'sessions.get': ({ id }) => catalog.getSession(db, id),
+    'sessions.create': (input) => {
+      assertOpen();
+      const session = catalog.createSession(db, input);
+      changed('session', session.id);
+      return session;
+    },
+    'sessions.update': ({ id, patch }) => {
+      assertOpen();
+      const session = catalog.updateSession(db, id, patch);
+      changed('session', id);
+      return session;
+    },
+    'sessions.delete': async ({ id, confirmDeleteCaptures }) => {
+      assertOpen();
+      const { deleted, capturesDeleted, files } = catalog.deleteSession(db, id, confirmDeleteCaptures === true);
+      await library.removeFiles(files);
+      if (deleted) changed('session', id);
+      return { deleted, capturesDeleted };
+    },
+
+    'captures.list': ({ sessionId }) => catalog.listCaptures(db, sessionId),
+    'captures.get': ({ id }) => catalog.getCapture(db, id),
+    'captures.import': ({ sessionId, sources }) => {
+      assertOpen();
+      // Checked up front so a wrong session is an error on the call, not a job full of identical failures.
+      catalog.getSession(db, sessionId);
+      return { jobId: jobs.start(sessionId, sources) };
+    },
+    'captures.update': ({ id, patch }) => {
+      assertOpen();
+      if (patch.tags !== undefined) catalog.setCaptureTags(db, id, patch.tags);
+      changed('capture', id);
+      return catalog.getCapture(db, id).capture;
+    },
+    'captures.delete': async ({ id }) => {
+      assertOpen();
+      const { deleted, files } = catalog.deleteCapture(db, id);
+      await library.removeFiles(files);
+      if (deleted) changed('capture', id);
+      return { deleted };
+    },
+
+    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+
+    'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),
+
+    // Read on every call: the list is small, and a model dropped into the folder shows up without a restart.
+    'models.list': () =>
+      listModels(options.resourcesDir, log).map(({ dir: _dir, modelFile: _file, ...summary }) => summary),
+  };
+
+  return {
+    handlers,
+    libraryDir: library.dir,
+    resolveLibraryFile: library.resolveLibraryFile,
+    stageUpload: (readable, name) => {
+      assertOpen();
+      return library.stageUpload(readable, name);
+    },
+    idle: () => jobs.idle(),
+    close: () => {
+      closing ??= jobs.stopAll().finally(() => library.close());
+      return closing;
+    },
+  };
+}
