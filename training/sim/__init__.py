@@ -1,0 +1,1 @@
+"""Physics-based simulators that generate paired (input, target) training data."""

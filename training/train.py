@@ -1,0 +1,102 @@
+"""Train one task:  python3 -m training.train --task brightfield-sr [--steps N] [--threads 1]
+
+Reads training/configs/<task>.json, simulates data on the fly, writes checkpoints and a
+training log to training/runs/<task>/.  Runs unchanged on CUDA (device auto-detected).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import time
+
+import numpy as np
+import torch
+
+from . import common, datasets, models
+
+
+def lr_at(step, total, base, warmup):
+    if step < warmup:
+        return base * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+
+
+def hardware_string(dev):
+    if dev.type == "cuda":
+        return torch.cuda.get_device_name(dev)
+    return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} thread(s)"
+
+
+def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=None, quiet=False,
+          log_every=50):
+    cfg = common.load_config(task)
+    tc = cfg["train"]
+    steps = int(steps if steps is not None else tc["steps"])
+    common.set_threads(threads)
+    common.seed_all(cfg["seed"])
+    device = common.device(dev)
+    model = models.build(cfg["model"]).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=tc["lr"])
+    stream = datasets.PairStream(task, cfg["data"], seed=cfg["seed"])
+    out_dir = common.RUNS / task if out_dir is None else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log = []
+    t0 = time.time()
+    run_avg = None
+    done = 0
+    for step in range(steps):
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step, steps, tc["lr"], tc.get("warmup", 100))
+        x, y = stream.batch(tc["batch"], tc["patch"])
+        x = torch.from_numpy(x).to(device)
+        y = torch.from_numpy(y).to(device)
+        pred = model(x)
+        loss = torch.nn.functional.l1_loss(pred, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), tc.get("clip", 1.0))
+        opt.step()
+        done = step + 1
+        lv = float(loss.detach())
+        run_avg = lv if run_avg is None else 0.98 * run_avg + 0.02 * lv
+        if done % log_every == 0 or done == steps:
+            el = time.time() - t0
+            log.append({"step": done, "loss": run_avg, "seconds": round(el, 1)})
+            if not quiet:
+                print(f"[{task}] step {done}/{steps} loss {run_avg:.5f} {el:.0f}s", flush=True)
+        if done % tc.get("ckpt_every", 1000) == 0:
+            _save(out_dir, model, cfg, done, time.time() - t0, device, log)
+        if time_limit and time.time() - t0 > time_limit:
+            if not quiet:
+                print(f"[{task}] time limit reached at step {done}", flush=True)
+            break
+    return _save(out_dir, model, cfg, done, time.time() - t0, device, log)
+
+
+def _save(out_dir, model, cfg, steps, seconds, device, log):
+    ck = {"model": model.state_dict(), "config": cfg, "steps": steps, "seconds": round(seconds, 1),
+          "hardware": hardware_string(device), "torch": torch.__version__}
+    path = out_dir / "checkpoint.pt"
+    torch.save(ck, path)
+    (out_dir / "train_log.json").write_text(json.dumps(
+        {"steps": steps, "seconds": round(seconds, 1), "hardware": ck["hardware"], "log": log}, indent=1))
+    return path
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--task", required=True, choices=common.TASKS)
+    ap.add_argument("--steps", type=int, default=None, help="override config train.steps")
+    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--time-limit", type=float, default=None, help="stop after this many seconds")
+    a = ap.parse_args()
+    path = train(a.task, a.steps, a.threads, a.device, time_limit=a.time_limit)
+    print(f"saved {path}")
+
+
+if __name__ == "__main__":
+    main()
