@@ -210,7 +210,7 @@ function displayName(source: ImportSource): string {
   const raw = source.kind === 'path' ? source.path : source.name;
   // Either separator: an upload's name comes from whatever OS the browser ran on.
   const base = raw.split(/[\\/]/).filter(Boolean).pop() ?? raw;
-  return base.replace(/[\u0000-\u001f]/g, '').slice(0, 255) || 'unnamed file';
+  return base.replace(/\p{Cc}/gu, '').slice(0, 255) || 'unnamed file';
 }
 
 function failureMessage(error: unknown, name: string): string {

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callNames, calls, type CallName, type Envelope } from '../../shared/contract';
+import { createDispatcher, type Dispatch } from '../rpc';
+import { createServices, type Services } from '.';
+import { openCatalog } from './catalog';
+import { filesUnder, pngRgb8, removeDir, tempDir, write } from './library/testing';
+
+let root: string;
+let libraryDir: string;
+let services: Services;
+let dispatch: Dispatch;
+const events: Array<{ event: string; payload: unknown }> = [];
+
+beforeAll(() => {
+  root = tempDir();
+  libraryDir = path.join(root, 'library');
+  const modelDir = path.join(root, 'resources', 'models', 'tiny');
+  fs.mkdirSync(modelDir, { recursive: true });
+  write(modelDir, 'manifest.json', JSON.stringify({ id: 'tiny', version: '0.1.0', task: 'enhance', sha256: 'c'.repeat(64), scale: 1 }));
+  write(modelDir, 'model.onnx', 'x');
+  services = createServices({
+    libraryDir,
+    resourcesDir: path.join(root, 'resources'),
+    host: 'browser',
+    appVersion: '9.9.9',
+    emit: (event, payload) => events.push({ event, payload }),
+    log: () => undefined,
+  });
+  dispatch = createDispatcher(services.handlers, () => undefined);
+});
+afterAll(async () => {
+  await services.close();
+  removeDir(root);
+});
+
+async function ok<T = unknown>(channel: CallName, payload: unknown): Promise<T> {
+  const envelope = (await dispatch(channel, payload)) as Envelope<T>;
+  if (!envelope.ok) throw new Error(`${channel} failed: ${envelope.error.code} ${envelope.error.message}`);
+  // What the handler answers must match the contract's output schema, so the renderer can trust it.
+  const checked = calls[channel].output.safeParse(envelope.value);
+  expect(checked.success, `${channel} output matches the contract: ${checked.success ? '' : checked.error.message}`).toBe(true);
+  return envelope.value;
+}
+
+/** Everything a call could change: every catalog table and every library file. */
+function snapshot(): string {
+  const db = openCatalog(path.join(libraryDir, 'catalog.sqlite'));
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'search_index_%' ORDER BY name").pluck().all() as string[];
+    const rows = Object.fromEntries(tables.map((t) => [t, db.prepare(`SELECT * FROM "${t}"`).all()]));
+    return JSON.stringify({ rows, files: filesUnder(libraryDir).filter((f) => !f.startsWith('catalog.sqlite')) });
+  } finally {
+    db.close();
+  }
+}
+
+// Payloads the contract must reject before any handler runs. Extra keys are stripped by zod, so each entry
+// breaks a type, a range or a required field.
+const MALFORMED: Record<CallName, unknown[]> = {
+  'app.info': [null, 'info', 42],
+  'specimens.list': [null, [1]],
+  'specimens.create': [{}, { accessionId: '' }, { accessionId: '../etc' }, { accessionId: 'A'.repeat(65) }, { accessionId: 'OK-1', tags: 'x' }, { accessionId: 7 }],
+  'specimens.update': [{ id: 0, patch: {} }, { id: 'one', patch: {} }, { id: 1 }, { id: 1, patch: { accessionId: '' } }],
+  'specimens.delete': [{}, { id: -1 }, { id: 1.5 }],
+  'sessions.list': [{ specimenId: 'x' }, { specimenId: 0 }],
+  'sessions.get': [{}, { id: null }],
+  'sessions.create': [
+    {},
+    { title: 'T', date: '2026-13-45', modality: 'bright-field' },
+    { title: 'T', date: '04/05/2026', modality: 'bright-field' },
+    { title: 'T', date: '2026-01-01', modality: 'x-ray' },
+    { title: 'T', date: '2026-01-01', modality: 'hologram', numericalAperture: 2.5 },
+    { title: 'T', date: '2026-01-01', modality: 'hologram', pixelSizeUm: 0 },
+    { title: ' ', date: '2026-01-01', modality: 'hologram' },
+  ],
+  'sessions.update': [{ id: 1, patch: { pixelSizeUm: -1 } }, { id: 1, patch: { modality: 'sonar' } }, { patch: {} }],
+  'sessions.delete': [{ id: 'x' }, { id: 1, confirmDeleteCaptures: 'yes' }],
+  'captures.list': [{}, { sessionId: '1' }],
+  'captures.get': [{ id: 0 }],
+  'captures.import': [
+    { sessionId: 1, sources: [] },
+    { sessionId: 1 },
+    { sessionId: 1, sources: [{ kind: 'url', url: 'http://x' }] },
+    { sessionId: 1, sources: [{ kind: 'path', path: '' }] },
+    { sessionId: 1, sources: [{ kind: 'upload', uploadId: '../../etc/passwd', name: 'x.png' }] },
+  ],
+  'captures.update': [{ id: 1, patch: { tags: [''] } }, { id: 1, patch: { tags: 'x' } }, { id: 1 }],
+  'captures.delete': [{ id: [] }],
+  'jobs.cancel': [{}, { jobId: 5 }],
+  'search.query': [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(201) }, { text: 'x', limit: 0 }, { text: 'x', limit: 1000 }],
+  'models.list': [null, 'all'],
+};
+
+describe('handlers', () => {
+  it('has exactly one handler per contract call', () => {
+    expect(Object.keys(services.handlers).sort()).toEqual([...callNames].sort());
+    expect(Object.keys(MALFORMED).sort()).toEqual([...callNames].sort());
+  });
+
+  it('answers an unknown call with unknown-call', async () => {
+    expect(await dispatch('specimens.drop', {})).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
+    expect(await dispatch('__proto__', {})).toMatchObject({ ok: false, error: { code: 'unknown-call' } });
+  });
+
+  it('rejects malformed payloads with invalid-input and changes nothing', async () => {
+    // Something to change, so "nothing changed" means something.
+    const sp = await ok<{ id: number }>('specimens.create', { accessionId: 'SEED-1' });
+    await ok('sessions.create', { title: 'Seed', date: '2026-01-01', modality: 'bright-field', specimenId: sp.id });
+    const before = snapshot();
+    for (const name of callNames) {
+      for (const payload of MALFORMED[name]) {
+        const envelope = await dispatch(name, payload);
+        expect(envelope, `${name} ${JSON.stringify(payload)}`).toMatchObject({ ok: false, error: { code: 'invalid-input' } });
+        if (!envelope.ok) expect(envelope.error.message.length).toBeGreaterThan(0);
+      }
+    }
+    await services.idle();
+    expect(snapshot()).toBe(before);
+  });
+
+  it('runs every call with a valid payload', async () => {
+    const exercised = new Set<CallName>();
+    const call = async <T = unknown>(name: CallName, payload: unknown) => {
+      exercised.add(name);
+      return ok<T>(name, payload);
+    };
+
+    expect(await call('app.info', {})).toEqual({ version: '9.9.9', host: 'browser', libraryDir, schemaVersion: 2 });
+
+    const specimen = await call<{ id: number }>('specimens.create', { accessionId: 'CALL-001', tissue: 'Colon', tags: ['gi'] });
+    expect((await call<Array<{ id: number }>>('specimens.list', {})).map((s) => s.id)).toContain(specimen.id);
+    expect(await call('specimens.update', { id: specimen.id, patch: { stain: 'PAS' } })).toMatchObject({ stain: 'PAS', tissue: 'Colon' });
+
+    const session = await call<{ id: number }>('sessions.create', { specimenId: specimen.id, title: 'Calls', date: '2026-02-03', modality: 'hologram', pixelSizeUm: 1.12 });
+    expect((await call<Array<{ id: number }>>('sessions.list', { specimenId: specimen.id })).map((s) => s.id)).toEqual([session.id]);
+    expect(await call('sessions.get', { id: session.id })).toMatchObject({ title: 'Calls', specimenAccessionId: 'CALL-001' });
+    expect(await call('sessions.update', { id: session.id, patch: { camera: 'IMX477' } })).toMatchObject({ camera: 'IMX477' });
+
+    const image = write(root, 'holo_0001.png', await pngRgb8(20, 10));
+    const { jobId } = await call<{ jobId: string }>('captures.import', { sessionId: session.id, sources: [{ kind: 'path', path: image }] });
+    await services.idle();
+    const jobEvents = events.filter((e) => e.event === 'job.progress' && (e.payload as { jobId: string }).jobId === jobId);
+    expect(jobEvents.at(-1)?.payload).toMatchObject({ state: 'done', done: 1, total: 1 });
+    expect(await call('jobs.cancel', { jobId })).toEqual({ cancelled: false });
+    expect(events.some((e) => e.event === 'catalog.changed' && (e.payload as { entity: string }).entity === 'capture')).toBe(true);
+
+    const [capture] = await call<Array<{ id: number; pixelSizeUm: number }>>('captures.list', { sessionId: session.id });
+    expect(capture.pixelSizeUm).toBe(1.12);
+    expect(await call('captures.get', { id: capture.id })).toMatchObject({ capture: { id: capture.id }, derivatives: [] });
+    expect(await call('captures.update', { id: capture.id, patch: { tags: ['twin-image'] } })).toMatchObject({ tags: ['twin-image'] });
+    expect((await call<Array<{ kind: string }>>('search.query', { text: 'twin', limit: 5 })).map((h) => h.kind)).toEqual(['capture']);
+    expect(await call('models.list', {})).toEqual([expect.objectContaining({ id: 'tiny', sizeBytes: 1 })]);
+
+    // The domain errors come back as envelopes a person can read.
+    expect(await dispatch('specimens.create', { accessionId: 'call-001' })).toEqual({
+      ok: false,
+      error: { code: 'conflict', message: 'A specimen with accession id “call-001” already exists.' },
+    });
+    expect(await dispatch('sessions.delete', { id: session.id })).toMatchObject({ ok: false, error: { code: 'needs-confirmation', message: expect.stringContaining('1 capture') } });
+    expect(await dispatch('specimens.delete', { id: specimen.id })).toMatchObject({ ok: false, error: { code: 'conflict' } });
+    expect(await dispatch('captures.get', { id: 999_999 })).toMatchObject({ ok: false, error: { code: 'not-found' } });
+
+    expect(await call('captures.delete', { id: capture.id })).toEqual({ deleted: true });
+    expect(await call('sessions.delete', { id: session.id, confirmDeleteCaptures: true })).toEqual({ deleted: true, capturesDeleted: 0 });
+    expect(await call('specimens.delete', { id: specimen.id })).toEqual({ deleted: true });
+
+    expect([...exercised].sort()).toEqual([...callNames].sort());
+  });
+});

@@ -1,0 +1,112 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServices, type Services } from '..';
+import { openLibrary } from './library';
+import { filesUnder, pngRgb8, removeDir, tempDir, write } from './testing';
+
+let root: string;
+let libraryDir: string;
+beforeEach(() => {
+  root = tempDir();
+  libraryDir = path.join(root, 'library');
+});
+afterEach(() => removeDir(root));
+
+const open = (): Services =>
+  createServices({ libraryDir, resourcesDir: root, host: 'electron', appVersion: 'test', emit: () => undefined, log: () => undefined });
+
+async function importOne(services: Services, name: string): Promise<{ sessionId: number }> {
+  const sessionId = (await services.handlers['sessions.create']({ title: 'Run', date: '2026-01-02', modality: 'smartphone' })).id;
+  const file = write(root, name, await pngRgb8());
+  await services.handlers['captures.import']({ sessionId, sources: [{ kind: 'path', path: file }] });
+  await services.idle();
+  return { sessionId };
+}
+
+describe('library folder', () => {
+  it('creates its layout on first open', () => {
+    const library = openLibrary(libraryDir);
+    library.close();
+    for (const sub of ['catalog.sqlite', 'images', 'thumbs', 'tiles', 'derived', '.staging']) {
+      expect(fs.existsSync(path.join(libraryDir, sub)), sub).toBe(true);
+    }
+  });
+
+  it('survives close and reopen with everything in it', async () => {
+    let services = open();
+    const specimen = await services.handlers['specimens.create']({ accessionId: 'KEEP-1', tags: ['archive'] });
+    const { sessionId } = await importOne(services, 'kept.png');
+    await services.close();
+
+    services = open();
+    try {
+      expect((await services.handlers['specimens.list']({})).map((s) => s.accessionId)).toEqual(['KEEP-1']);
+      const [capture] = await services.handlers['captures.list']({ sessionId });
+      expect(capture.originalName).toBe('kept.png');
+      expect(services.resolveLibraryFile(capture.fileUrl)).not.toBeNull();
+      expect(services.resolveLibraryFile(capture.thumbUrl)).not.toBeNull();
+      expect((await services.handlers['search.query']({ text: 'archive' })).map((h) => h.id)).toEqual([specimen.id]);
+      const db = openLibrary(libraryDir).db;
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      db.close();
+    } finally {
+      await services.close();
+    }
+  });
+
+  it('sweeps on open: temp files, files with no row (the crash window) and staged uploads go; referenced files stay', async () => {
+    let services = open();
+    const { sessionId } = await importOne(services, 'real.png');
+    await services.close();
+    const kept = filesUnder(path.join(libraryDir, 'images'));
+    expect(kept).toHaveLength(1);
+    const keptThumbs = filesUnder(path.join(libraryDir, 'thumbs'));
+
+    // What a process killed mid-import leaves: a temp copy, a renamed image and thumbnail whose row never
+    // committed, a derived file without a row, and a half-received upload.
+    write(path.join(libraryDir, 'images', `s${sessionId}`), 'abc.png.1234.partial', 'half');
+    write(path.join(libraryDir, 'images', `s${sessionId}`), 'orphan.png', await pngRgb8());
+    write(path.join(libraryDir, 'thumbs', `s${sessionId}`), 'orphan.png', await pngRgb8());
+    write(path.join(libraryDir, 'derived'), 'lost.tif', 'x');
+    write(path.join(libraryDir, '.staging'), '0f8fad5b-d9cb-469f-a165-70867728950e', 'partial upload');
+    // tiles/ is a cache rebuilt from the images; the sweep leaves it alone.
+    write(path.join(libraryDir, 'tiles'), 'cache.bin', 'x');
+
+    services = open();
+    try {
+      expect(filesUnder(path.join(libraryDir, 'images'))).toEqual(kept);
+      expect(filesUnder(path.join(libraryDir, 'thumbs'))).toEqual(keptThumbs);
+      expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual([]);
+      expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([]);
+      expect(filesUnder(path.join(libraryDir, 'tiles'))).toEqual(['cache.bin']);
+      expect(await services.handlers['captures.list']({ sessionId })).toHaveLength(1);
+    } finally {
+      await services.close();
+    }
+  });
+
+  it('does not sweep while another live process holds the library', () => {
+    fs.mkdirSync(path.join(libraryDir, 'images'), { recursive: true });
+    // The parent of this test process is alive and is not us.
+    fs.writeFileSync(path.join(libraryDir, '.lucida.lock'), String(process.ppid));
+    write(path.join(libraryDir, 'images'), 'in-flight.png.1.partial', 'x');
+    const library = openLibrary(libraryDir);
+    try {
+      expect(library.sweepReport.skipped).toBe(true);
+      expect(filesUnder(path.join(libraryDir, 'images'))).toEqual(['in-flight.png.1.partial']);
+    } finally {
+      library.close();
+    }
+    // ...and a stale lock from a process that is gone is taken over.
+    fs.writeFileSync(path.join(libraryDir, '.lucida.lock'), '999999999');
+    const again = openLibrary(libraryDir);
+    try {
+      expect(again.sweepReport.skipped).toBe(false);
+      expect(filesUnder(path.join(libraryDir, 'images'))).toEqual([]);
+    } finally {
+      again.close();
+    }
+    expect(fs.existsSync(path.join(libraryDir, '.lucida.lock'))).toBe(false);
+  });
+});
