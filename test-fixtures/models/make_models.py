@@ -108,7 +108,7 @@ def make(model_id: str, model: nn.Module, *, task: str, scale: int, multiple: in
     onnx_path = os.path.join(out_dir, "model.onnx")
     torch.onnx.export(
         model, dummy, onnx_path, opset_version=17, input_names=["input"], output_names=["output"],
-        dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "height", 3: "width"}},
+        dynamic_axes={"input": {0: "batch", 2: "height", 3: "width"}, "output": {0: "batch", 2: "out_height", 3: "out_width"}},
     )
     # Test tensor in the model's own units (already divided by the divisor), as bioimage.io test tensors are.
     g = torch.Generator().manual_seed(1)
