@@ -43,3 +43,8 @@ export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; mes
   }
   return errors;
 }
+
+/** After a refused submit, put the cursor where the first problem is, so it is read out and can be fixed. */
+export function focusFirstInvalid(form: HTMLFormElement): void {
+  requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}

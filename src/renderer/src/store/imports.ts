@@ -49,17 +49,17 @@ export function failuresOf(run: ImportRun): ImportFailure[] {
 }
 
 function summarize(run: ImportRun, progress: JobProgress | null): string {
-  const imported = progress ? progress.done - progress.failures.length : 0;
-  const failed = failuresOf(run).length;
   const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  if (progress?.state === 'cancelled' || (!progress && run.cancelling)) {
-    return `Import cancelled: ${count(Math.max(0, imported), 'image')} imported before it stopped.`;
+  const refused = run.uploadFailures.length;
+  const refusedNote = refused ? ` ${count(refused, 'file')} could not be uploaded.` : '';
+  // The host's own summary knows what it imported; the window only adds what never reached it.
+  if (progress?.message) return `${progress.message}${refusedNote}`;
+  if (progress) {
+    const imported = progress.done - progress.failures.length;
+    return `Imported ${count(imported, 'image')}; ${count(failuresOf(run).length, 'file')} could not be imported.`;
   }
-  if (progress?.state === 'failed') {
-    return `Import failed${progress.message ? `: ${progress.message}` : '.'}`;
-  }
-  if (failed === 0) return `Imported ${count(imported, 'image')}.`;
-  return `Imported ${count(Math.max(0, imported), 'image')}; ${count(failed, 'file')} could not be imported.`;
+  if (run.cancelling) return 'Import cancelled before any image was imported.';
+  return refused ? `Nothing was imported: ${count(refused, 'file')} could not be uploaded.` : 'Nothing was imported.';
 }
 
 export const useImports = create<ImportsState>()((set, get) => {

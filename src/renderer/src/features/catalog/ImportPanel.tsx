@@ -53,7 +53,14 @@ export function ImportPanel(props: { run: ImportRun }) {
         <ul className="failures" aria-label="Files not imported">
           {failures.map((f, i) => (
             <li key={`${f.name}-${i}`}>
-              <span className="mono">{f.name}</span>: {f.message}
+              {/* The host's messages usually name the file already; say it once. */}
+              {f.message.includes(f.name) ? (
+                f.message
+              ) : (
+                <>
+                  <span className="mono">{f.name}</span>: {f.message}
+                </>
+              )}
             </li>
           ))}
         </ul>

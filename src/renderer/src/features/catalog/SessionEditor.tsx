@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { MODALITIES, sessionInputSchema, type Modality, type Session, type SessionInput } from '../../../../shared/contract';
 import { lucida } from '../../bridge';
 import { messageOf } from '../../lib/errors';
-import { Field, fieldErrors } from '../../lib/Field';
+import { Field, fieldErrors, focusFirstInvalid } from '../../lib/Field';
 import { MODALITY_LABELS, parseTags, todayIso } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
@@ -106,14 +106,18 @@ function SessionForm(props: { session?: Session; specimenId: number | null; onCl
     onChange: (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value })),
   });
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    const form = event.currentTarget;
     const { input, errors: numberErrors } = inputOf(draft, props.specimenId, editing);
     const checked = sessionInputSchema.safeParse(input);
     const all = { ...(checked.success ? {} : fieldErrors(checked.error.issues)), ...numberErrors };
     setErrors(all);
     setFormError(null);
-    if (Object.keys(all).length > 0) return;
+    if (Object.keys(all).length > 0) {
+      focusFirstInvalid(form);
+      return;
+    }
     setBusy(true);
     try {
       const saved = props.session

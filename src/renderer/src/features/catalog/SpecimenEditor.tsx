@@ -3,7 +3,7 @@ import { specimenInputSchema, type Specimen, type SpecimenInput } from '../../..
 import { AppError } from '../../../../shared/errors';
 import { lucida } from '../../bridge';
 import { codeOf, messageOf } from '../../lib/errors';
-import { Field, fieldErrors } from '../../lib/Field';
+import { Field, fieldErrors, focusFirstInvalid } from '../../lib/Field';
 import { parseTags } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
@@ -87,13 +87,15 @@ function SpecimenForm(props: { specimen?: Specimen; onClose: () => void }) {
     onChange: (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [key]: e.target.value })),
   });
 
-  const submit = async (event: FormEvent) => {
+  const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
+    const form = event.currentTarget;
     const input = inputOf(draft, editing);
     const checked = specimenInputSchema.safeParse(input);
     if (!checked.success) {
       setErrors(fieldErrors(checked.error.issues));
       setFormError(null);
+      focusFirstInvalid(form);
       return;
     }
     setErrors({});
@@ -108,8 +110,10 @@ function SpecimenForm(props: { specimen?: Specimen; onClose: () => void }) {
     } catch (error) {
       const message = messageOf(error);
       // A duplicate accession id belongs next to the field that caused it.
-      if (codeOf(error) === 'conflict') setErrors({ accessionId: message });
-      else setFormError(message);
+      if (codeOf(error) === 'conflict') {
+        setErrors({ accessionId: message });
+        focusFirstInvalid(form);
+      } else setFormError(message);
     } finally {
       setBusy(false);
     }
