@@ -5,13 +5,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { JobProgress } from '../../../shared/contract';
 import { createServices, type Services } from '..';
-import { filesUnder, jpegRgb, pngGrey16, pngRgb8, removeDir, tempDir, tiffGrey16, truncatedPng, write } from './testing';
+import { filesUnder, jpegRgb, pngGrey16, pngRgb8, removeDir, tempDir, tiffFloat32, tiffGrey16, truncatedPng, write } from './testing';
 
 let root: string;
 let libraryDir: string;
 let sourceDir: string;
 let services: Services;
 let progress: JobProgress[];
+let onProgress: ((p: JobProgress) => void) | null;
 
 beforeEach(() => {
   root = tempDir();
@@ -19,13 +20,16 @@ beforeEach(() => {
   sourceDir = path.join(root, 'sources');
   fs.mkdirSync(sourceDir);
   progress = [];
+  onProgress = null;
   services = createServices({
     libraryDir,
     resourcesDir: path.join(root, 'resources'),
     host: 'browser',
     appVersion: 'test',
     emit: (event, payload) => {
-      if (event === 'job.progress') progress.push(payload as JobProgress);
+      if (event !== 'job.progress') return;
+      progress.push(payload as JobProgress);
+      onProgress?.(payload as JobProgress);
     },
     log: () => undefined,
   });
@@ -141,16 +145,46 @@ describe('captures.import', () => {
     const sessionId = await newSession();
     const data = await pngRgb8(32, 32);
     const sources = Array.from({ length: 6 }, (_, i) => ({ kind: 'path' as const, path: write(sourceDir, `f${i}.png`, data) }));
+    let jobId = '';
+    let cancelAnswer: unknown = null;
+    // Cancel the moment the second file becomes current: it finishes, the other four never start.
+    onProgress = (p) => {
+      if (p.current === 'f1.png' && cancelAnswer === null) cancelAnswer = services.handlers['jobs.cancel']({ jobId: p.jobId });
+    };
+    jobId = (await services.handlers['captures.import']({ sessionId, sources })).jobId;
+    await services.idle();
+    expect(await cancelAnswer).toEqual({ cancelled: true });
+    const final = progress.filter((p) => p.jobId === jobId).pop()!;
+    expect(final).toMatchObject({ state: 'cancelled', done: 2, total: 6, message: 'Import cancelled after 2 of 6 files; 2 imported.' });
+    expect(await services.handlers['captures.list']({ sessionId })).toHaveLength(2);
+    expect(filesUnder(path.join(libraryDir, 'images'))).toHaveLength(2);
+    expect(await services.handlers['jobs.cancel']({ jobId })).toEqual({ cancelled: false });
+  });
+
+  it('keeps a float32 TIFF as 32-bit and draws a stretched preview', async () => {
+    const sessionId = await newSession();
+    const data = tiffFloat32(40, 30);
+    const { final } = await runImport(sessionId, [{ kind: 'path', path: write(sourceDir, 'phase.tif', data) }]);
+    expect(final.failures).toEqual([]);
+    const [row] = await services.handlers['captures.list']({ sessionId });
+    expect(row).toMatchObject({ format: 'tiff', bitDepth: 32, channels: 1, width: 40, height: 30 });
+    expect(row.metadata).toMatchObject({ sampleType: 'float' });
+    expect(fs.readFileSync(libraryFile(row.fileUrl)!).equals(data)).toBe(true);
+    const stats = await sharp(libraryFile(row.thumbUrl)!).stats();
+    expect(stats.channels[0].min).toBeLessThan(20);
+    expect(stats.channels[0].max).toBeGreaterThan(235);
+  });
+
+  it('names the file when its session is deleted during the import', async () => {
+    const sessionId = await newSession();
+    const sources = [{ kind: 'path' as const, path: write(sourceDir, 'late.png', await pngRgb8()) }];
     const { jobId } = await services.handlers['captures.import']({ sessionId, sources });
-    expect(await services.handlers['jobs.cancel']({ jobId })).toEqual({ cancelled: true });
+    await services.handlers['sessions.delete']({ id: sessionId });
     await services.idle();
     const final = progress.filter((p) => p.jobId === jobId).pop()!;
-    expect(final.state).toBe('cancelled');
-    const count = (await services.handlers['captures.list']({ sessionId })).length;
-    expect(count).toBe(final.done);
-    expect(count).toBeLessThan(6);
-    expect(filesUnder(path.join(libraryDir, 'images'))).toHaveLength(count);
-    expect(await services.handlers['jobs.cancel']({ jobId })).toEqual({ cancelled: false });
+    expect(final.failures).toEqual([{ name: 'late.png', message: 'late.png was not imported: its session was deleted meanwhile.' }]);
+    expect(filesUnder(path.join(libraryDir, 'images'))).toEqual([]);
+    expect(filesUnder(path.join(libraryDir, 'thumbs'))).toEqual([]);
   });
 
   it('refuses an import into a session that does not exist', async () => {

@@ -4,7 +4,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { EventName, EventPayload, ImportSource, JobProgress } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import { insertCapture } from '../catalog';
+import { insertCapture, type NewCapture } from '../catalog';
 import { commitFile, copyAndHash, fsyncDir, tempPathFor, unlinkQuietly, writeDurably } from './files';
 import type { Library } from './library';
 import { probeImage, renderThumbnail } from './probe';
@@ -158,7 +158,7 @@ export class ImportJobs {
       committed.push(imageRel);
       await commitFile(tempThumb, this.library.abs(thumbRel));
       committed.push(thumbRel);
-      return insertCapture(this.library.db, {
+      return this.insertRow(name, {
         sessionId,
         file: imageRel,
         thumbnail: thumbRel,
@@ -180,6 +180,17 @@ export class ImportJobs {
       throw error;
     } finally {
       if (source.kind === 'upload') await unlinkQuietly(sourcePath);
+    }
+  }
+
+  private insertRow(name: string, row: NewCapture): number {
+    try {
+      return insertCapture(this.library.db, row);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'not-found') {
+        throw new AppError('not-found', `${name} was not imported: its session was deleted meanwhile.`);
+      }
+      throw error;
     }
   }
 

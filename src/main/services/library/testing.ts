@@ -66,3 +66,32 @@ export function filesUnder(dir: string): string[] {
     .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
     .sort();
 }
+
+/**
+ * A one-strip, uncompressed, little-endian float32 greyscale TIFF written by hand: sharp cannot be asked to
+ * write float TIFFs, and phase or quantitative images arrive in exactly this shape.
+ */
+export function tiffFloat32(width = 40, height = 30): Buffer {
+  const entries: Array<[tag: number, type: 3 | 4, value: number]> = [];
+  const dataBytes = width * height * 4;
+  const ifdOffset = 8;
+  const entryCount = 10;
+  const dataOffset = ifdOffset + 2 + entryCount * 12 + 4;
+  entries.push([256, 4, width], [257, 4, height], [258, 3, 32], [259, 3, 1], [262, 3, 1]);
+  entries.push([273, 4, dataOffset], [277, 3, 1], [278, 4, height], [279, 4, dataBytes], [339, 3, 3]);
+  const out = Buffer.alloc(dataOffset + dataBytes);
+  out.write('II', 0, 'latin1');
+  out.writeUInt16LE(42, 2);
+  out.writeUInt32LE(ifdOffset, 4);
+  out.writeUInt16LE(entryCount, ifdOffset);
+  entries.forEach(([tag, type, value], i) => {
+    const at = ifdOffset + 2 + i * 12;
+    out.writeUInt16LE(tag, at);
+    out.writeUInt16LE(type, at + 2);
+    out.writeUInt32LE(1, at + 4);
+    if (type === 3) out.writeUInt16LE(value, at + 8);
+    else out.writeUInt32LE(value, at + 8);
+  });
+  for (let i = 0; i < width * height; i++) out.writeFloatLE(Math.sin(i / 25) * Math.PI, dataOffset + i * 4);
+  return out;
+}
