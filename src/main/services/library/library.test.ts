@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '..';
 import { openLibrary } from './library';
@@ -108,5 +109,39 @@ describe('library folder', () => {
       again.close();
     }
     expect(fs.existsSync(path.join(libraryDir, '.lucida.lock'))).toBe(false);
+  });
+});
+
+describe('stageUpload', () => {
+  it('refuses an upload over the size limit, naming it, and leaves nothing staged', async () => {
+    const library = openLibrary(libraryDir, undefined, { maxUploadBytes: 1000 });
+    try {
+      await expect(library.stageUpload(Readable.from([Buffer.alloc(600), Buffer.alloc(600)]), 'huge.tif')).rejects.toMatchObject({
+        code: 'invalid-input',
+        message: 'huge.tif is larger than 1000 bytes, the most Lucida accepts in one upload.',
+      });
+      const id = await library.stageUpload(Readable.from([Buffer.alloc(999)]), 'ok.tif');
+      expect(library.stagedPath(id)).not.toBeNull();
+      expect(library.stagedPath('../catalog.sqlite')).toBeNull();
+      expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([id]);
+    } finally {
+      library.close();
+    }
+  });
+
+  it('removes a half-received upload when the stream breaks', async () => {
+    const library = openLibrary(libraryDir);
+    try {
+      const broken = new Readable({
+        read() {
+          this.push(Buffer.alloc(100));
+          this.destroy(new Error('connection reset'));
+        },
+      });
+      await expect(library.stageUpload(broken, 'cut.png')).rejects.toMatchObject({ message: 'The upload of cut.png did not complete; try again.' });
+      expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([]);
+    } finally {
+      library.close();
+    }
   });
 });

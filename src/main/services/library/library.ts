@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { AppError } from '../../../shared/errors';
 import { openCatalog, referencedFiles, type Db } from '../catalog';
 import { CATALOG_FILE, STAGING_DIR, createLibraryFileResolver, unlinkQuietly } from './files';
 
@@ -10,6 +11,11 @@ import { CATALOG_FILE, STAGING_DIR, createLibraryFileResolver, unlinkQuietly } f
 const ROW_BACKED_DIRS = ['images', 'thumbs', 'derived'] as const;
 const LOCK_FILE = '.lucida.lock';
 const UPLOAD_ID = /^[a-f0-9-]{36}$/;
+/** Generous for stitched mosaics, but a runaway or hostile POST cannot fill the disk. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 8 * 1024 ** 3;
+
+const formatBytes = (n: number): string =>
+  n >= 1024 ** 3 ? `${+(n / 1024 ** 3).toFixed(1)} GiB` : n >= 1024 ** 2 ? `${+(n / 1024 ** 2).toFixed(1)} MiB` : `${n} bytes`;
 
 export interface Library {
   readonly dir: string;
@@ -38,7 +44,11 @@ export interface SweepReport {
  * Those are temp files and files renamed into place by an import killed before its row committed. The sweep is
  * synchronous on purpose: it must finish before any import in this process can create new in-flight files.
  */
-export function openLibrary(dir: string, log: (message: string) => void = () => undefined): Library {
+export function openLibrary(
+  dir: string,
+  log: (message: string) => void = () => undefined,
+  { maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES }: { maxUploadBytes?: number } = {},
+): Library {
   const root = path.resolve(dir);
   for (const sub of ['images', 'thumbs', 'tiles', 'derived', STAGING_DIR]) fs.mkdirSync(path.join(root, sub), { recursive: true });
   const db = openCatalog(path.join(root, CATALOG_FILE));
@@ -66,14 +76,25 @@ export function openLibrary(dir: string, log: (message: string) => void = () => 
       return sweepReport;
     },
     async stageUpload(readable, name) {
-      void name; // the name travels with the import source; the staged file is named by its id alone
+      if (closed) throw new AppError('internal', 'Lucida is shutting down; upload the file again after it restarts.');
+      // The staged file is named by its id alone; the display name travels with the import source.
       const uploadId = randomUUID();
       const target = path.join(staging, uploadId);
+      let received = 0;
+      const limit = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          received += chunk.length;
+          if (received > maxUploadBytes) {
+            done(new AppError('invalid-input', `${name} is larger than ${formatBytes(maxUploadBytes)}, the most Lucida accepts in one upload.`));
+          } else done(null, chunk);
+        },
+      });
       try {
-        await pipeline(readable, fs.createWriteStream(target, { flags: 'wx' }));
+        await pipeline(readable, limit, fs.createWriteStream(target, { flags: 'wx' }));
       } catch (error) {
         await unlinkQuietly(target);
-        throw error;
+        if (error instanceof AppError) throw error;
+        throw new AppError('invalid-input', `The upload of ${name} did not complete; try again.`);
       }
       return uploadId;
     },

@@ -16,6 +16,10 @@ export interface ImageInfo {
   range: { min: number; max: number };
 }
 
+// libvips keeps recently opened files open by default; on Windows an open handle blocks the rename of the
+// checked temp copy into place, and nowhere should a deleted capture's file stay pinned. Memory caching stays.
+sharp.cache({ files: 0 });
+
 const ACCEPTED = new Set(['png', 'jpeg', 'tiff', 'webp']);
 const BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64, complex: 64, dpcomplex: 128 };
 
