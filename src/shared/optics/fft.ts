@@ -127,6 +127,7 @@ function getPlan(n: number): Plan {
 /** Drop all cached plans (twiddles, chirps). Mainly for memory-sensitive callers and tests. */
 export function clearFftCache(): void {
   planCache.clear();
+  scratchCache = null;
 }
 
 /** Unnormalised radix-2 transform; `inverse` flips the twiddle sign only. */
@@ -242,6 +243,31 @@ export function ifft(re: FloatArray, im: FloatArray): void {
   }
 }
 
+/** Scratch planes for the 2-D transform, kept for the most recent size only. */
+let scratchCache: { n: number; re: Float64Array; im: Float64Array } | null = null;
+
+function getScratch(n: number): { re: Float64Array; im: Float64Array } {
+  if (!scratchCache || scratchCache.n !== n) {
+    scratchCache = { n, re: new Float64Array(n), im: new Float64Array(n) };
+  }
+  return scratchCache;
+}
+
+/** dst (width x height, i.e. `height` columns become rows) = transpose of src (height rows of `width`). */
+function transposeInto(src: FloatArray, dst: FloatArray, width: number, height: number): void {
+  const B = 32;
+  for (let y0 = 0; y0 < height; y0 += B) {
+    const y1 = Math.min(height, y0 + B);
+    for (let x0 = 0; x0 < width; x0 += B) {
+      const x1 = Math.min(width, x0 + B);
+      for (let y = y0; y < y1; y++) {
+        const row = y * width;
+        for (let x = x0; x < x1; x++) dst[x * height + y] = src[row + x];
+      }
+    }
+  }
+}
+
 function transform2d(
   re: FloatArray,
   im: FloatArray,
@@ -262,21 +288,21 @@ function transform2d(
       transformUnnormalised(re.subarray(o, o + width), im.subarray(o, o + width), inverse);
     }
   }
-  // columns: gather a block of columns into scratch, transform, scatter back
+  // columns: blocked transpose into scratch (width rows of length height), transform the rows,
+  // transpose back. Much more cache-friendly than gathering strided columns one by one.
   if (height > 1) {
-    const colRe = new Float64Array(height);
-    const colIm = new Float64Array(height);
+    const n = width * height;
+    const scratch = getScratch(n);
+    const tRe = scratch.re;
+    const tIm = scratch.im;
+    transposeInto(re, tRe, width, height);
+    transposeInto(im, tIm, width, height);
     for (let x = 0; x < width; x++) {
-      for (let y = 0, o = x; y < height; y++, o += width) {
-        colRe[y] = re[o];
-        colIm[y] = im[o];
-      }
-      transformUnnormalised(colRe, colIm, inverse);
-      for (let y = 0, o = x; y < height; y++, o += width) {
-        re[o] = colRe[y];
-        im[o] = colIm[y];
-      }
+      const o = x * height;
+      transformUnnormalised(tRe.subarray(o, o + height), tIm.subarray(o, o + height), inverse);
     }
+    transposeInto(tRe, re, height, width);
+    transposeInto(tIm, im, height, width);
   }
   if (inverse) {
     const inv = 1 / (width * height);
