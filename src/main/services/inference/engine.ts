@@ -82,8 +82,11 @@ function defaultBatchSize(provider: ProviderName, tileElements: number): number 
 
 export class InferenceEngine {
   readonly runtime: ModelRuntime;
+  private readonly options: EngineOptions;
 
-  constructor(private readonly options: EngineOptions) {
+  // No parameter properties here: Node's type stripping (which runs this file in tests and the benchmark) does not support them.
+  constructor(options: EngineOptions) {
+    this.options = options;
     this.runtime = new ModelRuntime(options.ladder);
   }
 

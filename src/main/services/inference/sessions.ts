@@ -62,7 +62,11 @@ export class ModelRuntime {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly choices = new Map<string, ProviderChoice>();
 
-  constructor(private readonly env: LadderEnvironment) {}
+  private readonly env: LadderEnvironment;
+
+  constructor(env: LadderEnvironment) {
+    this.env = env;
+  }
 
   ladder() {
     return providerLadder(this.env);
