@@ -10,6 +10,7 @@ import json
 import math
 import platform
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -30,9 +31,18 @@ def hardware_string(dev):
     return f"CPU ({platform.processor() or platform.machine()}), {torch.get_num_threads()} thread(s)"
 
 
+def _merge(base, over):
+    for k, v in (over or {}).items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            _merge(base[k], v)
+        else:
+            base[k] = v
+    return base
+
+
 def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=None, quiet=False,
-          log_every=50):
-    cfg = common.load_config(task)
+          log_every=50, overrides=None):
+    cfg = _merge(common.load_config(task), overrides)
     tc = cfg["train"]
     steps = int(steps if steps is not None else tc["steps"])
     common.set_threads(threads)
@@ -41,7 +51,7 @@ def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=N
     model = models.build(cfg["model"]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=tc["lr"])
     stream = datasets.PairStream(task, cfg["data"], seed=cfg["seed"])
-    out_dir = common.RUNS / task if out_dir is None else out_dir
+    out_dir = common.RUNS / task if out_dir is None else Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = []
     t0 = time.time()
