@@ -94,7 +94,7 @@ describe('catalog in the browser host', () => {
     const hit = results.getByRole('button', { name: /Capture\s*holo-grey16\.tif/ });
     await hit.waitFor();
     await hit.click();
-    await expect(page.getByRole('tab', { name: 'Viewer' }).getAttribute('aria-selected')).resolves.toBe('true');
+    await expect.poll(() => page.getByRole('tab', { name: 'Viewer' }).getAttribute('aria-selected')).toBe('true');
     await page.getByRole('heading', { name: 'holo-grey16.tif' }).waitFor();
     await page.getByText('cannot be displayed by the window directly').waitFor();
     await expect.poll(() => page.locator('.viewer-image').evaluate((img) => (img as HTMLImageElement).naturalWidth), { timeout: 10_000 }).toBeGreaterThan(0);
@@ -143,6 +143,44 @@ describe('catalog in the browser host', () => {
     const search = app.page.getByRole('searchbox', { name: 'Search catalog' });
     await search.fill('bf-liver');
     await app.page.getByRole('list', { name: 'Search results' }).getByRole('button', { name: /Capture\s*bf-liver-rgb\.png/ }).waitFor();
+  });
+
+  it('edits the specimen', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Edit specimen' }).click();
+    const dialog = page.getByRole('dialog', { name: `Edit specimen ${ACCESSION}` });
+    await expect(dialog.getByLabel('Stain').inputValue()).resolves.toBe('H&E');
+    await dialog.getByLabel('Stain').fill('PAS');
+    await dialog.getByRole('button', { name: 'Save changes' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('list', { name: 'Specimens' }).getByText('liver · PAS').waitFor();
+  });
+
+  it('deletes a session with captures only after saying how many captures go with it', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Delete session' }).click();
+    const dialog = page.getByRole('alertdialog', { name: /and its captures/ });
+    await dialog.getByText('2 captures will be deleted').waitFor();
+    await app.screenshot('delete-session-confirm');
+    await dialog.getByRole('button', { name: 'Delete session and 2 captures' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText('No sessions for this specimen yet').waitFor();
+    const left = await page.evaluate(async () => {
+      const api = window.lucida!;
+      const sessions = await api.sessions.list({});
+      const hits = await api.search.query({ text: 'holo-grey16' });
+      return { sessions: sessions.ok ? sessions.value.length : -1, hits: hits.ok ? hits.value.length : -1 };
+    });
+    expect(left).toEqual({ sessions: 0, hits: 0 });
+  });
+
+  it('deletes the specimen', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Delete specimen' }).click();
+    const dialog = page.getByRole('alertdialog', { name: `Delete specimen ${ACCESSION}?` });
+    await dialog.getByRole('button', { name: 'Delete specimen' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText('No specimens yet').waitFor();
   });
 
   it('logged no errors and broke no CSP rule', () => {

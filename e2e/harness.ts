@@ -31,12 +31,13 @@ export interface BrowserHost {
 }
 
 /** Starts the browser host on a free port and resolves when it prints the line that announces its URL. */
-export function startBrowserHost(libraryDir: string, timeoutMs = 30_000): Promise<BrowserHost> {
+export function startBrowserHost(libraryDir: string, options: { port?: number; timeoutMs?: number } = {}): Promise<BrowserHost> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
   const serveJs = path.join(repoRoot, 'out/main/serve.js');
   if (!fs.existsSync(serveJs)) throw new Error(`${serveJs} is missing; build first with “npx electron-vite build” (npm run test:e2e does it).`);
   const localNode = path.join(repoRoot, 'node_modules/.bin/node');
   const node = process.env.LUCIDA_NODE ?? (fs.existsSync(localNode) ? localNode : process.execPath);
-  const child = spawn(node, [serveJs, '--library', libraryDir, '--port', '0'], {
+  const child = spawn(node, [serveJs, '--library', libraryDir, '--port', String(options.port ?? 0)], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ELECTRON_RUN_AS_NODE: undefined },
@@ -97,6 +98,10 @@ export interface Lucida {
   open(): Promise<void>;
   /** Stops the host and starts a new one on the same library (new port), then reopens the app. */
   restartHost(): Promise<void>;
+  /** Stops the host and leaves the page open, as if the host had crashed. */
+  stopHost(): Promise<void>;
+  /** Starts the host again on the same library and port; the open page reconnects by itself. */
+  resumeHost(): Promise<void>;
   screenshot(name: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -136,6 +141,12 @@ export async function startLucida(label: string, options: { libraryDir?: string 
       await host.stop();
       host = await startBrowserHost(libraryDir);
       await lucida.open();
+    },
+    async stopHost() {
+      await host.stop();
+    },
+    async resumeHost() {
+      host = await startBrowserHost(libraryDir, { port: Number(new URL(host.url).port) });
     },
     async screenshot(name) {
       fs.mkdirSync(artifactsDir, { recursive: true });
