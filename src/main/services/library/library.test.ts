@@ -70,6 +70,9 @@ describe('library folder', () => {
     write(path.join(libraryDir, 'images', `s${sessionId}`), 'orphan.png', await pngRgb8());
     write(path.join(libraryDir, 'thumbs', `s${sessionId}`), 'orphan.png', await pngRgb8());
     write(path.join(libraryDir, 'derived'), 'lost.tif', 'x');
+    write(path.join(libraryDir, 'derived'), 'lost.f32.json', '{}');
+    write(path.join(libraryDir, 'derived'), 'half.f32.part', 'x');
+    fs.mkdirSync(path.join(libraryDir, 'images', 's999', 'empty'), { recursive: true });
     write(path.join(libraryDir, '.staging'), '0f8fad5b-d9cb-469f-a165-70867728950e', 'partial upload');
     // tiles/ is a cache rebuilt from the images; the sweep leaves it alone.
     write(path.join(libraryDir, 'tiles'), 'cache.bin', 'x');
@@ -79,6 +82,7 @@ describe('library folder', () => {
       expect(filesUnder(path.join(libraryDir, 'images'))).toEqual(kept);
       expect(filesUnder(path.join(libraryDir, 'thumbs'))).toEqual(keptThumbs);
       expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual([]);
+      expect(fs.existsSync(path.join(libraryDir, 'images', 's999'))).toBe(false);
       expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([]);
       expect(filesUnder(path.join(libraryDir, 'tiles'))).toEqual(['cache.bin']);
       expect(await services.handlers['captures.list']({ sessionId })).toHaveLength(1);
@@ -142,6 +146,31 @@ describe('stageUpload', () => {
       expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([]);
     } finally {
       library.close();
+    }
+  });
+});
+
+describe('sweep and derivatives', () => {
+  it('keeps a derivative file and its sidecars, drops unreferenced ones', async () => {
+    let services = open();
+    const { sessionId } = await importOne(services, 'base.png');
+    const [capture] = await services.handlers['captures.list']({ sessionId });
+    await services.close();
+    const db = openLibrary(libraryDir).db;
+    db.prepare(
+      `INSERT INTO derivatives (capture_id, kind, file, width, height, dtype, channels, created_at)
+       VALUES (?, 'phase', 'derived/c1/phase.f32', 4, 4, 'float32', 1, 'now')`,
+    ).run(capture.id);
+    db.close();
+    fs.mkdirSync(path.join(libraryDir, 'derived', 'c1'), { recursive: true });
+    for (const name of ['phase.f32', 'phase.f32.json', 'phase.png', 'phase.f32.part', 'other.f32']) {
+      write(path.join(libraryDir, 'derived', 'c1'), name, 'x');
+    }
+    services = open();
+    try {
+      expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual(['c1/phase.f32', 'c1/phase.f32.json', 'c1/phase.png'].map((f) => path.normalize(f)));
+    } finally {
+      await services.close();
     }
   });
 });

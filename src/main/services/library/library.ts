@@ -5,7 +5,7 @@ import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../../../shared/errors';
 import { openCatalog, referencedFiles, type Db } from '../catalog';
-import { CATALOG_FILE, STAGING_DIR, createLibraryFileResolver, unlinkQuietly } from './files';
+import { CATALOG_FILE, STAGING_DIR, TEMP_SUFFIX, createLibraryFileResolver, unlinkQuietly } from './files';
 
 /** Folders whose every file must be referenced by a catalog row; `tiles/` is a rebuildable cache and is not. */
 const ROW_BACKED_DIRS = ['images', 'thumbs', 'derived'] as const;
@@ -126,12 +126,59 @@ function sweep(root: string, db: Db): SweepReport {
   const removed: string[] = [];
   for (const top of ROW_BACKED_DIRS) {
     for (const rel of listFilesSync(path.join(root, top), top)) {
-      if (referenced.has(rel)) continue;
+      if (isKept(rel, referenced)) continue;
       fs.rmSync(path.join(root, ...rel.split('/')), { force: true });
       removed.push(rel);
     }
+    removeEmptyDirs(path.join(root, top), false);
   }
   return { skipped: false, removed, stagingCleared };
+}
+
+/**
+ * A file survives when a row names it, or when it is a sidecar of a file a row names: a derivative stored as
+ * `x.f32` keeps `x.f32.json` (its header) and `x.png` (a companion rendering). Temp files never match a row.
+ */
+function isKept(rel: string, referenced: ReadonlySet<string>): boolean {
+  if (referenced.has(rel)) return true;
+  if (!rel.startsWith('derived/') || rel.endsWith(TEMP_SUFFIX) || rel.endsWith('.part')) return false;
+  const stems = stemsOf(referenced);
+  for (let candidate = rel; candidate.lastIndexOf('.') > candidate.lastIndexOf('/'); ) {
+    candidate = candidate.slice(0, candidate.lastIndexOf('.'));
+    if (referenced.has(candidate) || stems.has(candidate)) return true;
+  }
+  return false;
+}
+
+const stemCache = new WeakMap<ReadonlySet<string>, Set<string>>();
+function stemsOf(referenced: ReadonlySet<string>): Set<string> {
+  let stems = stemCache.get(referenced);
+  if (!stems) {
+    stems = new Set();
+    for (const ref of referenced) {
+      const dot = ref.lastIndexOf('.');
+      if (dot > ref.lastIndexOf('/')) stems.add(ref.slice(0, dot));
+    }
+    stemCache.set(referenced, stems);
+  }
+  return stems;
+}
+
+/** Drops folders left empty (a deleted session's `images/s12/`); returns whether `dir` itself is now empty. */
+function removeEmptyDirs(dir: string, removeSelf: boolean): boolean {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  let empty = true;
+  for (const entry of entries) {
+    if (entry.isDirectory() && removeEmptyDirs(path.join(dir, entry.name), true)) continue;
+    empty = false;
+  }
+  if (empty && removeSelf) fs.rmdirSync(dir);
+  return empty;
 }
 
 function listFilesSync(dir: string, prefix: string): string[] {
