@@ -70,7 +70,7 @@ export class LifoScheduler<T> {
       this.trim();
     }
     const thisJob = job;
-    queueMicrotask(() => this.pump());
+    this.pump();
     if (!signal) return thisJob.promise;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => {
