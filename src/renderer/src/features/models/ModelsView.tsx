@@ -21,8 +21,8 @@ export function ModelsView() {
         models.error ? null : <p className="muted pad">Loading…</p>
       ) : models.data.length === 0 ? (
         <p className="empty">
-          No models installed. Bundled enhancement models are found in <span className="mono">resources/models/&lt;id&gt;/</span> (model.onnx,
-          manifest.json, MODEL_CARD.md); none are present in this build.
+          No models are available to this host. Bundled enhancement models live in <span className="mono">resources/models/&lt;id&gt;/</span>{' '}
+          (model.onnx, manifest.json, MODEL_CARD.md).
         </p>
       ) : (
         <ul className="model-list" aria-label="Models">
