@@ -6,6 +6,7 @@ import { createDispatcher, type Dispatch } from '../rpc';
 import { createServices, type Services } from '.';
 import { openCatalog } from './catalog';
 import { filesUnder, pngRgb8, removeDir, tempDir, write } from './library/testing';
+import { validManifest } from './models/testing';
 
 let root: string;
 let libraryDir: string;
@@ -18,8 +19,8 @@ beforeAll(() => {
   libraryDir = path.join(root, 'library');
   const modelDir = path.join(root, 'resources', 'models', 'tiny');
   fs.mkdirSync(modelDir, { recursive: true });
-  write(modelDir, 'manifest.json', JSON.stringify({ id: 'tiny', version: '0.1.0', task: 'enhance', sha256: 'c'.repeat(64), scale: 1 }));
-  write(modelDir, 'model.onnx', 'x');
+  write(modelDir, 'manifest.json', JSON.stringify(validManifest('tiny')));
+  for (const f of ['model.onnx', 'input.npy', 'output.npy']) write(modelDir, f, 'x');
   services = createServices({
     libraryDir,
     resourcesDir: path.join(root, 'resources'),

@@ -134,8 +134,8 @@ export function createServices(options: ServicesOptions): Services {
     'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),
 
     // Read on every call: the list is small, and a model dropped into the folder shows up without a restart.
-    'models.list': () =>
-      listModels(options.resourcesDir, log).map(({ dir: _dir, modelFile: _file, ...summary }) => summary),
+    'models.list': async () =>
+      (await listModels(options.resourcesDir, log)).map(({ dir: _dir, modelFile: _file, ...summary }) => summary),
   };
 
   return {
