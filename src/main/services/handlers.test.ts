@@ -170,3 +170,31 @@ describe('handlers', () => {
     expect([...exercised].sort()).toEqual([...callNames].sort());
   });
 });
+
+describe('recordDerivative', () => {
+  it('records a result with provenance that captures.get returns, and refuses a file that is not there', async () => {
+    const session = await ok<{ id: number }>('sessions.create', { title: 'Derive', date: '2026-02-03', modality: 'bright-field' });
+    const image = write(root, 'derive.png', await pngRgb8(12, 10));
+    await ok('captures.import', { sessionId: session.id, sources: [{ kind: 'path', path: image }] });
+    await services.idle();
+    const [capture] = await ok<Array<{ id: number }>>('captures.list', { sessionId: session.id });
+    fs.mkdirSync(path.join(libraryDir, 'derived', `c${capture.id}`), { recursive: true });
+    write(path.join(libraryDir, 'derived', `c${capture.id}`), 'enhanced.tif', 'pixels');
+    const provenance = { modelId: 'tiny', modelVersion: '0.1.0', weightsSha256: 'c'.repeat(64), executionProvider: 'cpu', tileSize: 256, tileHalo: 16, durationMs: 42 };
+    const input = { captureId: capture.id, kind: 'enhanced' as const, file: `derived/c${capture.id}/enhanced.tif`, width: 24, height: 20, dtype: 'uint8', channels: 3, pixelSizeUm: null, provenance };
+    const derivative = await services.recordDerivative(input);
+    expect(derivative).toMatchObject({ kind: 'enhanced', width: 24, provenance });
+    const got = await ok<{ derivatives: unknown[] }>('captures.get', { id: capture.id });
+    expect(got.derivatives).toEqual([derivative]);
+
+    await expect(services.recordDerivative({ ...input, file: 'derived/missing.tif' })).rejects.toThrow(/not in the library/);
+    await expect(services.recordDerivative({ ...input, file: 'images/x.png' })).rejects.toThrow(/not in the library/);
+
+    write(path.join(libraryDir, 'derived'), 'orphan.tif', 'x');
+    await expect(services.recordDerivative({ ...input, captureId: 999_999, file: 'derived/orphan.tif' })).rejects.toMatchObject({ code: 'not-found' });
+    expect(fs.existsSync(path.join(libraryDir, 'derived', 'orphan.tif'))).toBe(false);
+
+    expect(await ok('captures.delete', { id: capture.id })).toEqual({ deleted: true });
+    expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual([]);
+  });
+});

@@ -4,7 +4,8 @@
  * transport; nothing here knows about Electron, HTTP or windows.
  */
 import type { Readable } from 'node:stream';
-import type { EventName, EventPayload } from '../../shared/contract';
+import fs from 'node:fs/promises';
+import type { Derivative, EventName, EventPayload } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Handlers } from '../rpc';
 import * as catalog from './catalog';
@@ -32,6 +33,12 @@ export interface Services {
   resolveLibraryFile(relUrlPath: string): string | null;
   /** Streams an upload into `.staging/` and returns the id that `captures.import` accepts as an upload source. */
   stageUpload(readable: Readable, name: string): Promise<string>;
+  /**
+   * Records a derivative (an enhancement result, amplitude, phase…) whose file the caller has already written
+   * under `derived/` with fsync + rename. Refuses a file that is not there; if the capture was deleted meanwhile,
+   * removes the file and throws not-found, so neither a row without a file nor a stray file remains.
+   */
+  recordDerivative(input: catalog.NewDerivative): Promise<Derivative>;
   /** Resolves when no import job is running (tests, clean shutdown). */
   idle(): Promise<void>;
   /** Stops jobs after their current file, then closes the catalog. Safe to call more than once or not await. */
@@ -145,6 +152,21 @@ export function createServices(options: ServicesOptions): Services {
     stageUpload: (readable, name) => {
       assertOpen();
       return library.stageUpload(readable, name);
+    },
+    recordDerivative: async (input) => {
+      assertOpen();
+      const file = library.resolveLibraryFile(input.file);
+      if (!input.file.startsWith('derived/') || !file || !(await fs.stat(file)).isFile()) {
+        throw new AppError('internal', `The result file ${input.file} is not in the library's derived/ folder; it was not recorded.`);
+      }
+      try {
+        const derivative = catalog.insertDerivative(db, input);
+        changed('capture', input.captureId);
+        return derivative;
+      } catch (error) {
+        await library.removeFiles([input.file]);
+        throw error;
+      }
     },
     idle: () => jobs.idle(),
     close: () => {

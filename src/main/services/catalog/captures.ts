@@ -1,4 +1,4 @@
-import type { Capture, Derivative } from '../../../shared/contract';
+import type { Capture, Derivative, Provenance } from '../../../shared/contract';
 import { LIBRARY_URL_PREFIX } from '../../../shared/wire';
 import type { Db } from './db';
 import { reindexCapture, unindex } from './search';
@@ -179,6 +179,56 @@ export function setCaptureTags(db: Db, id: number, tags: readonly string[]): voi
     setTags(db, 'capture', id, tags);
     reindexCapture(db, id);
   }).immediate();
+}
+
+export interface NewDerivative {
+  captureId: number;
+  kind: Derivative['kind'];
+  /** Library-relative path under `derived/`, already durably on disk (files before rows). */
+  file: string;
+  width: number;
+  height: number;
+  dtype: string;
+  channels: number;
+  pixelSizeUm: number | null;
+  /** Null only for results no model made (an interpolated baseline); the viewer shows enhanced pixels only with it. */
+  provenance: Provenance | null;
+  params?: Record<string, unknown>;
+}
+
+export function insertDerivative(db: Db, d: NewDerivative): Derivative {
+  const id = db.transaction(() => {
+    if (!db.prepare('SELECT 1 FROM captures WHERE id = ?').get(d.captureId)) throw notFound('capture');
+    const p = d.provenance;
+    return Number(
+      db
+        .prepare(
+          `INSERT INTO derivatives (capture_id, kind, file, width, height, dtype, channels, pixel_size_um, model_id,
+             model_version, weights_sha256, execution_provider, tile_size, tile_halo, duration_ms, params, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          d.captureId,
+          d.kind,
+          d.file,
+          d.width,
+          d.height,
+          d.dtype,
+          d.channels,
+          d.pixelSizeUm,
+          p?.modelId ?? null,
+          p?.modelVersion ?? null,
+          p?.weightsSha256 ?? null,
+          p?.executionProvider ?? null,
+          p?.tileSize ?? null,
+          p?.tileHalo ?? null,
+          p?.durationMs ?? null,
+          JSON.stringify(d.params ?? {}),
+          nowIso(),
+        ).lastInsertRowid,
+    );
+  }).immediate();
+  return toDerivative(db.prepare('SELECT * FROM derivatives WHERE id = ?').get(id) as DerivativeRow);
 }
 
 /** The image, thumbnail and derivative files of one capture, for unlinking after its rows are gone. */

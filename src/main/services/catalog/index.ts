@@ -6,6 +6,8 @@ export {
   listCaptures,
   getCapture,
   insertCapture,
+  insertDerivative,
+  type NewDerivative,
   setCaptureTags,
   deleteCapture,
   referencedFiles,
