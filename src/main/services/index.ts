@@ -41,7 +41,10 @@ export interface Services {
   recordDerivative(input: catalog.NewDerivative): Promise<Derivative>;
   /** Resolves when no import job is running (tests, clean shutdown). */
   idle(): Promise<void>;
-  /** Stops jobs after their current file, then closes the catalog. Safe to call more than once or not await. */
+  /**
+   * Stops jobs after their current file, then closes the catalog; synchronous when no job is running. Safe to call
+   * more than once or not to await: an exit mid-import is as safe as a crash.
+   */
   close(): Promise<void>;
 }
 
@@ -170,7 +173,8 @@ export function createServices(options: ServicesOptions): Services {
     },
     idle: () => jobs.idle(),
     close: () => {
-      closing ??= jobs.stopAll().finally(() => library.close());
+      // With nothing running, close at once: hosts call this without awaiting right before process.exit.
+      closing ??= jobs.running === 0 ? Promise.resolve(library.close()) : jobs.stopAll().finally(() => library.close());
       return closing;
     },
   };

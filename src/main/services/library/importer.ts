@@ -54,6 +54,10 @@ export class ImportJobs {
     return jobId;
   }
 
+  get running(): number {
+    return this.jobs.size;
+  }
+
   cancel(jobId: string): boolean {
     const job = this.jobs.get(jobId);
     if (!job) return false;

@@ -174,3 +174,29 @@ describe('sweep and derivatives', () => {
     }
   });
 });
+
+describe('close', () => {
+  it('closes the catalog synchronously when nothing runs, and waits for a running import otherwise', async () => {
+    const services = open();
+    void services.close();
+    // The lock is released only when the catalog is closed.
+    expect(fs.existsSync(path.join(libraryDir, '.lucida.lock'))).toBe(false);
+
+    const busy = open();
+    const sessionId = (await busy.handlers['sessions.create']({ title: 'Busy', date: '2026-01-02', modality: 'smartphone' })).id;
+    const data = await pngRgb8();
+    const sources = Array.from({ length: 5 }, (_, i) => ({ kind: 'path' as const, path: write(root, `b${i}.png`, data) }));
+    await busy.handlers['captures.import']({ sessionId, sources });
+    await busy.close();
+    await expect(async () => busy.handlers['specimens.create']({ accessionId: 'LATE' })).rejects.toMatchObject({ message: expect.stringMatching(/shutting down/) });
+
+    const reopened = open();
+    try {
+      const count = (await reopened.handlers['captures.list']({ sessionId })).length;
+      expect(count).toBeLessThan(5);
+      expect(filesUnder(path.join(libraryDir, 'images'))).toHaveLength(count);
+    } finally {
+      await reopened.close();
+    }
+  });
+});
