@@ -42,6 +42,26 @@ describe('catalog in the browser host', () => {
     await expect(page.getByTestId('host-info').textContent()).resolves.toContain('browser host');
   });
 
+  it('answers its keyboard shortcuts', async () => {
+    const { page } = app;
+    await page.keyboard.press('n');
+    const dialog = page.getByRole('dialog', { name: 'New specimen' });
+    await dialog.waitFor();
+    await expect(dialog.getByLabel('Accession id').evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await page.keyboard.press('/');
+    await expect(page.getByRole('searchbox', { name: 'Search catalog' }).evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Control+3');
+    await page.getByText('Open a capture from the Catalog').waitFor();
+    await page.getByRole('tab', { name: 'Viewer' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => page.getByRole('tab', { name: 'Models' }).getAttribute('aria-selected')).toBe('true');
+    await page.keyboard.press('Alt+1');
+    await page.getByText('No specimens yet').waitFor();
+  });
+
   it('creates a specimen and a session', async () => {
     const { page } = app;
     await createSpecimen(page, { accessionId: ACCESSION, tissue: 'liver', stain: 'H&E', preparation: 'FFPE, 4 µm', tags: 'e2e, demo', notes: 'Made by the e2e spec.' });

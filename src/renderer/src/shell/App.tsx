@@ -76,7 +76,20 @@ export function App() {
           <h1>Lucida</h1>
         </div>
         <nav className="sections" aria-label="Sections">
-          <div role="tablist" aria-label="Sections">
+          <div
+            role="tablist"
+            aria-label="Sections"
+            onKeyDown={(e) => {
+              // Arrow keys move between tabs, as a tab list is expected to behave.
+              const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+              if (!step) return;
+              e.preventDefault();
+              const index = SECTIONS.findIndex((s) => s.id === section);
+              const next = SECTIONS[(index + step + SECTIONS.length) % SECTIONS.length].id;
+              showSection(next);
+              document.getElementById(`tab-${next}`)?.focus();
+            }}
+          >
             {SECTIONS.map((s, i) => (
               <button
                 key={s.id}
@@ -84,6 +97,7 @@ export function App() {
                 role="tab"
                 id={`tab-${s.id}`}
                 aria-selected={section === s.id}
+                tabIndex={section === s.id ? 0 : -1}
                 aria-controls="section-panel"
                 title={`${s.label} (Alt+${i + 1})`}
                 className={section === s.id ? 'tab active' : 'tab'}

@@ -17,6 +17,7 @@ export function ImportPanel(props: { run: ImportRun }) {
   const dismiss = useImports((s) => s.dismiss);
   const failures = failuresOf(run);
   const running = run.phase !== 'finished';
+  const tone = running || run.progress?.state === 'cancelled' ? '' : failures.length || run.progress?.state === 'failed' ? 'has-failures' : 'ok';
 
   let status: string;
   let bar: { value: number; max: number } | null = null;
@@ -32,7 +33,7 @@ export function ImportPanel(props: { run: ImportRun }) {
   }
 
   return (
-    <section className={`import-panel ${running ? '' : failures.length ? 'has-failures' : 'ok'}`} aria-label="Import">
+    <section className={`import-panel ${tone}`} aria-label="Import">
       <div className="import-head">
         <span role="status" className="import-status">
           {run.cancelling && running ? 'Cancelling… ' : ''}
