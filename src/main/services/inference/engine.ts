@@ -144,8 +144,9 @@ export class InferenceEngine {
           ? await rawFileSink(req.output.path, { widthPx: grid.outWidthPx, heightPx: grid.outHeightPx, channels: outC, channelNames, provenance: provenance(null) })
           : memorySink(grid.outWidthPx, grid.outHeightPx, outC);
       const first = grid.tiles[0];
+      // Batches are cut from one row of tiles, so never larger than a row.
       const batchSize = batchDimensionIsDynamic(session, m.input.name)
-        ? (req.batchSize ?? defaultBatchSize(choice.provider, first.inWidth * first.inHeight * source.channels))
+        ? Math.max(1, Math.min(grid.cols, req.batchSize ?? defaultBatchSize(choice.provider, first.inWidth * first.inHeight * source.channels)))
         : 1;
       const stats = await runTiled({
         grid,

@@ -64,15 +64,25 @@ function scatterTile(tile: Tile, grid: TileGrid, result: Float32Array, resultOff
   let x1 = tw;
   while (x1 > x0 && wx[x1 - 1] === 0) x1--;
   x1 = Math.min(x1, outW - tile.inX * s);
+  const crop = grid.blendPx === 0;
   for (let y = 0; y < th; y++) {
     const oy = tile.inY * s + y;
     if (wy[y] === 0 || oy < accStart || oy >= accEnd) continue;
-    const rowBase = (oy - accStart) * outW * outC;
-    for (let k = 0; k < outC; k++) {
-      const src = resultOffset + k * plane + y * tw;
+    const rowBase = (oy - accStart) * outW * outC + tile.inX * s * outC;
+    const src = resultOffset + y * tw;
+    if (crop) {
+      // Weights are 0 or 1 and each output pixel has exactly one owner: copy, no multiply-add.
       for (let x = x0; x < x1; x++) {
-        const wgt = wx[x] * wy[y];
-        acc[rowBase + (tile.inX * s + x) * outC + k] += wgt * result[src + x];
+        const dst = rowBase + x * outC;
+        for (let k = 0; k < outC; k++) acc[dst + k] = result[src + k * plane + x];
+      }
+    } else {
+      const wyy = wy[y];
+      for (let x = x0; x < x1; x++) {
+        const wgt = wx[x] * wyy;
+        if (wgt === 0) continue;
+        const dst = rowBase + x * outC;
+        for (let k = 0; k < outC; k++) acc[dst + k] += wgt * result[src + k * plane + x];
       }
     }
   }
@@ -108,12 +118,16 @@ export async function runTiled(opts: TiledRunOptions): Promise<TiledRunStats> {
     for (let i = 0; i < rowTiles.length; i += opts.batchSize) {
       check();
       const batch = rowTiles.slice(i, i + opts.batchSize);
-      const input = new Float32Array(batch.length * tileLen);
+      // A short last batch is padded (with copies of its first tile) to the full batch: GPU providers plan and
+      // compile per input shape, and one shape for the whole image means one plan.
+      const runLength = opts.batchSize > 1 ? opts.batchSize : batch.length;
+      const input = new Float32Array(runLength * tileLen);
       batch.forEach((tile, b) => gatherTile(tile, grid, band, bandLo, c, normalisation, input, b * tileLen));
+      for (let b = batch.length; b < runLength; b++) input.copyWithin(b * tileLen, 0, tileLen);
       const started = performance.now();
-      const out = await runBatch(input, [batch.length, c, first.inHeight, first.inWidth]);
+      const out = await runBatch(input, [runLength, c, first.inHeight, first.inWidth]);
       stats.modelMs += performance.now() - started;
-      const expected = [batch.length, outC, first.inHeight * grid.scale, first.inWidth * grid.scale];
+      const expected = [runLength, outC, first.inHeight * grid.scale, first.inWidth * grid.scale];
       if (out.dims.join('x') !== expected.join('x')) {
         throw new Error(`The model returned ${out.dims.join('×')} for a tile; expected ${expected.join('×')} (check the manifest's scale and output channels).`);
       }
