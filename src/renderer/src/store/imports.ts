@@ -120,14 +120,18 @@ export const useImports = create<ImportsState>()((set, get) => {
       for (const file of files) {
         if (controller.signal.aborted) break;
         patch(sessionId, { currentName: file.name });
+        const before = get().runs[sessionId]?.bytesUploaded ?? 0;
         try {
-          const uploadId = await upload(file, controller.signal);
+          const uploadId = await upload(file, {
+            signal: controller.signal,
+            onProgress: (sent) => patch(sessionId, { bytesUploaded: before + Math.min(sent, file.size) }),
+          });
           sources.push({ kind: 'upload', uploadId, name: file.name });
         } catch (error) {
           if (controller.signal.aborted) break;
           patch(sessionId, (r) => ({ uploadFailures: [...r.uploadFailures, { name: file.name, message: messageOf(error) }] }));
         }
-        patch(sessionId, (r) => ({ uploaded: r.uploaded + 1, bytesUploaded: r.bytesUploaded + file.size }));
+        patch(sessionId, (r) => ({ uploaded: r.uploaded + 1, bytesUploaded: before + file.size }));
       }
       controllers.delete(sessionId);
 
