@@ -1,3 +1,16 @@
+/**
+ * The library folder and its file rules.
+ *
+ *   catalog.sqlite (+ -wal, -shm)   the catalog; rows name files by library-relative forward-slash paths
+ *   images/s<session>/<uuid>.<ext> original bytes of each capture, never re-encoded
+ *   thumbs/s<session>/<uuid>.png    8-bit previews, ≤ 256 px
+ *   derived/…                       results (enhanced, amplitude, phase…), named by derivative rows
+ *   tiles/…                         deep-zoom cache, rebuildable, owned by the pyramid service
+ *   .staging/<upload id>            uploads waiting for an import; cleared on every open
+ *
+ * Every file is written to a temp name beside its target, fsynced, renamed, and its folder fsynced, before the
+ * row that names it commits. Served URLs are `/library/<relative path>`.
+ */
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
