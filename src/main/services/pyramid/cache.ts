@@ -1,7 +1,7 @@
 /**
  * Keeps `tiles/` under a size cap. Units of eviction: one display rendering (`<sourceKey>/<displayKey>/`, last used
- * when its `display.json` was last touched) and one base copy (`<sourceKey>/base.v` with its statistics, last used
- * when its `source.json` was). The least recently used go first; pyramids open in this process are never removed.
+ * when its `display.json` was last touched) and one source's shared files (`base.v`, statistics, overviews; last
+ * used when its `source.json` was). The least recently used go first; pyramids open in this process are never removed.
  */
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -67,7 +67,10 @@ export async function pruneTileCache(tilesDir: string, maxBytes: number, pinned:
         pinKey: `${sourceKey}/${displayKey}`,
       });
     }
-    const baseFiles = ['base.v', 'stats.json'].map((f) => path.join(sourceDir, f));
+    // The base copy, its statistics, persisted overviews and any temp file a crash left behind.
+    const baseFiles = (await fs.readdir(sourceDir, { withFileTypes: true }).catch(() => [] as Dirent[]))
+      .filter((e) => e.isFile() && e.name !== 'source.json')
+      .map((e) => path.join(sourceDir, e.name));
     let baseBytes = 0;
     for (const f of baseFiles) baseBytes += await sizeOf(f);
     if (baseBytes > 0) units.push({ paths: baseFiles, bytes: baseBytes, lastUsedMs: sourceUsed, pinKey: sourceKey });

@@ -230,11 +230,11 @@ export function boxDownsample(pixels: Uint8Array, widthPx: number, heightPx: num
 export class ValueStatsAccumulator {
   private readonly histogram: Uint32Array | null;
   private readonly sample: number[] = [];
+  private readonly floatSampleStride: number;
   private count = 0;
-  constructor(
-    format: SampleFormat,
-    private readonly floatSampleStride = 1,
-  ) {
+  // Plain fields, not parameter properties: Node's type stripping (used by the benchmarks) cannot run those.
+  constructor(format: SampleFormat, floatSampleStride = 1) {
+    this.floatSampleStride = floatSampleStride;
     this.histogram = format === 'float' ? null : new Uint32Array(format === 'uchar' ? 256 : 65536);
   }
 

@@ -67,11 +67,15 @@ export function parseVipsHeader(header: Buffer): RasterInfo {
 
 /** An open `.v` file; reads rectangles and pixels by offset. */
 export class RasterFile {
-  private constructor(
-    readonly file: string,
-    readonly info: RasterInfo,
-    private readonly handle: fs.FileHandle,
-  ) {}
+  readonly file: string;
+  readonly info: RasterInfo;
+  private readonly handle: fs.FileHandle;
+
+  private constructor(file: string, info: RasterInfo, handle: fs.FileHandle) {
+    this.file = file;
+    this.info = info;
+    this.handle = handle;
+  }
 
   static async open(file: string): Promise<RasterFile> {
     const handle = await fs.open(file, 'r');

@@ -37,11 +37,12 @@ export class LifoScheduler<T> {
   private running = 0;
   private dropped = 0;
   private idleWaiters: (() => void)[] = [];
+  private readonly concurrency: number;
+  private readonly maxQueued: number;
 
-  constructor(
-    private readonly concurrency: number,
-    private readonly maxQueued: number,
-  ) {
+  constructor(concurrency: number, maxQueued: number) {
+    this.concurrency = concurrency;
+    this.maxQueued = maxQueued;
     if (!(concurrency >= 1)) throw new RangeError('concurrency must be at least 1');
   }
 

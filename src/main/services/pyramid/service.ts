@@ -45,7 +45,7 @@ import {
   maxLevel,
   tileRect,
 } from './dzi';
-import { RasterFile, bytesPerSample } from './raster';
+import { RasterFile, bytesPerSample, vipsHeader } from './raster';
 import { LifoScheduler, type SchedulerStats } from './scheduler';
 import { SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, writeBase } from './source';
 import { pruneTileCache } from './cache';
@@ -63,7 +63,7 @@ const PRUNE_INTERVAL_MS = 60_000;
 
 export interface PyramidServiceOptions {
   libraryDir: string;
-  /** Tiles generated at once (default: CPU cores − 1, at least 1, at most 4). */
+  /** Tiles generated at once (default: CPU cores, at least 2, at most 4). */
   concurrency?: number;
   /** Queued tile requests kept; past it the oldest are dropped (default 256). */
   maxQueuedTiles?: number;
@@ -102,6 +102,11 @@ export interface PyramidStats extends SchedulerStats {
 
 export interface PyramidService {
   ensurePyramid(sourceRelPath: string, display?: DisplayRequest, options?: EnsureOptions): Promise<PyramidInfo>;
+  /**
+   * Does the slow part of opening ahead of time (for the import job, right after a capture lands): decodes the
+   * overview and writes the base copy, so a later `ensurePyramid` draws its first tiles without decoding the file.
+   */
+  prepare(sourceRelPath: string, display?: DisplayRequest, options?: EnsureOptions): Promise<PyramidInfo>;
   /** Absolute path of a tile, made first if missing. Rejects with TileCancelledError when dropped from the queue. */
   tileFile(key: string, level: number, col: number, row: number, options?: { signal?: AbortSignal }): Promise<string>;
   /** For hosts: a library-relative request path (`tiles/…/image_files/…`) to a tile file, or null if it is not one. */
@@ -200,7 +205,8 @@ async function touch(file: string): Promise<void> {
 export function createPyramidService(options: PyramidServiceOptions): PyramidService {
   const libraryDir = path.resolve(options.libraryDir);
   const tilesDir = path.join(libraryDir, 'tiles');
-  const concurrency = options.concurrency ?? Math.max(1, Math.min(4, os.cpus().length - 1));
+  // Tile jobs mostly wait on libvips threads and the disk, so two run even on a two-core machine.
+  const concurrency = options.concurrency ?? Math.max(2, Math.min(4, os.cpus().length));
   const scheduler = new LifoScheduler<string>(concurrency, options.maxQueuedTiles ?? 256);
   const cacheMaxBytes = options.cacheMaxBytes ?? 4 * 1024 ** 3;
 
@@ -317,22 +323,49 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     return needsStats ? null : resolveDisplay(request, format, null);
   }
 
-  /** Display pixels of the overview level: shrink-on-load from the source for 8-bit files, else from the base. */
-  async function buildOverview(pyramid: PyramidState): Promise<LevelImage> {
-    const { desc } = pyramid.source;
-    const settings = await pyramid.settings;
+  /**
+   * Full-depth samples of the overview level, kept as `overview-<level>-<kernel>.v` beside the base so a reopened
+   * image (or one prepared at import) skips the decode. 8-bit files shrink on load from the source; others come
+   * from the base, which they need anyway for their statistics.
+   */
+  async function overviewSamples(pyramid: PyramidState, kernel: 'nearest' | 'lanczos3'): Promise<{ samples: Samples; width: number; height: number; bands: number }> {
+    const { desc, dir } = pyramid.source;
+    const file = path.join(dir, `overview-${pyramid.overviewLevel}-${kernel}.v`);
+    if (existsSync(file)) {
+      try {
+        const raster = await RasterFile.open(file);
+        try {
+          const { widthPx, heightPx, bands } = raster.info;
+          return { samples: await raster.readRegion(0, 0, widthPx, heightPx), width: widthPx, height: heightPx, bands };
+        } finally {
+          await raster.close();
+        }
+      } catch {
+        // damaged or from another version: make it again
+      }
+    }
     const size = levelSize(desc.widthPx, desc.heightPx, pyramid.overviewLevel);
-    // Averaging phase values across the ±π seam would invent colours; pick true samples for the cyclic overview.
-    const kernel = settings.colormap === 'cyclic' ? 'nearest' : 'lanczos3';
     const input = desc.format === 'uchar' && desc.kind === 'image' ? desc.absPath : (await ensureBase(pyramid.source)).file;
     let pipeline = sharp(input, SHARP_INPUT).resize(size.width, size.height, { fit: 'fill', kernel }).removeAlpha();
     const space = keepSpace(desc.format, desc.bands);
     if (space) pipeline = pipeline.toColourspace(space);
     const { data, info } = await pipeline.raw({ depth: desc.format }).toBuffer({ resolveWithObject: true });
     const samples = asSamples(data, desc.format);
-    const pixels = mapToDisplay(samples, desc.format, info.channels, info.width * info.height, settings);
     counters.overviewsBuilt++;
-    return { pixels, width: info.width, height: info.height, bands: displayBands(info.channels, settings.colormap) };
+    await fs.mkdir(dir, { recursive: true });
+    const header = vipsHeader({ widthPx: info.width, heightPx: info.height, bands: info.channels, format: desc.format });
+    await writeAtomic(file, Buffer.concat([header, Buffer.from(samples.buffer, samples.byteOffset, samples.byteLength)])).catch(() => undefined);
+    return { samples, width: info.width, height: info.height, bands: info.channels };
+  }
+
+  /** Display pixels of the overview level. */
+  async function buildOverview(pyramid: PyramidState): Promise<LevelImage> {
+    const settings = await pyramid.settings;
+    // Averaging phase values across the ±π seam would invent colours; pick true samples for the cyclic overview.
+    const kernel = settings.colormap === 'cyclic' ? 'nearest' : 'lanczos3';
+    const { samples, width, height, bands } = await overviewSamples(pyramid, kernel);
+    const pixels = mapToDisplay(samples, pyramid.source.desc.format, bands, width * height, settings);
+    return { pixels, width, height, bands: displayBands(bands, settings.colormap) };
   }
 
   function levelImage(pyramid: PyramidState, level: number): Promise<LevelImage> {
@@ -373,9 +406,14 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       const top = rect.top * factor;
       const width = Math.min(desc.widthPx, (rect.left + rect.width) * factor) - left;
       const height = Math.min(desc.heightPx, (rect.top + rect.height) * factor) - top;
-      const samples = await raster.readRegion(left, top, width, height);
-      const display = mapToDisplay(samples, raster.info.format, raster.info.bands, width * height, settings);
-      bands = displayBands(raster.info.bands, settings.colormap);
+      // libvips maps the .v file and copies the rectangle on its own threads: faster than row reads from here.
+      const { format, bands: baseBands } = raster.info;
+      let region = sharp(raster.file, SHARP_INPUT).extract({ left, top, width, height });
+      const space = keepSpace(format, baseBands);
+      if (space) region = region.toColourspace(space);
+      const { data, info } = await region.raw({ depth: format }).toBuffer({ resolveWithObject: true });
+      const display = mapToDisplay(asSamples(data, format), format, info.channels, width * height, settings);
+      bands = displayBands(info.channels, settings.colormap);
       tile = boxDownsample(display, width, height, bands, factor).pixels;
     }
     let encoder = sharp(Buffer.from(tile.buffer, tile.byteOffset, tile.byteLength), {
@@ -507,6 +545,13 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
 
   return {
     ensurePyramid,
+    async prepare(sourceRelPath, display, opts) {
+      const info = await ensurePyramid(sourceRelPath, display, opts);
+      const pyramid = await pyramidFor(info.key);
+      await levelImage(pyramid, pyramid.overviewLevel);
+      await ensureBase(pyramid.source);
+      return { ...info, display: pyramid.resolved };
+    },
     tileFile,
     async tileFileForRequest(relPath, opts) {
       const match = TILE_PATH_RE.exec(relPath);

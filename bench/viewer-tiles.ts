@@ -1,0 +1,187 @@
+/**
+ * Viewer tiles: how soon a freshly opened 10000×10000 RGB capture can be drawn, and how fast tiles are made after.
+ *
+ *   node_modules/.bin/node --experimental-strip-types bench/viewer-tiles.ts [--formats jpeg,png,tiff] [--side 10000]
+ *
+ * For each source format it measures, from a cold cache: `ensurePyramid` (header + DZI), the first tile, all tiles
+ * of the level a 1280×800 viewport needs for a whole-image view, the background base copy, then the rate of
+ * on-demand tiles at full resolution and one level down, and a disk-cache hit. Prints a table and writes
+ * bench/results/viewer-tiles.json. In-browser first paint and pan frame times belong to the UI benchmark.
+ */
+import { registerHooks } from 'node:module';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+// The app's sources import each other without extensions (bundler style); let Node find the .ts files.
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    try {
+      return nextResolve(specifier, context);
+    } catch (error) {
+      if ((specifier.startsWith('.') || specifier.startsWith('/')) && !path.extname(specifier)) {
+        for (const suffix of ['.ts', '/index.ts']) {
+          try {
+            return nextResolve(specifier + suffix, context);
+          } catch {
+            // try the next
+          }
+        }
+      }
+      throw error;
+    }
+  },
+});
+
+const { default: sharp } = await import('sharp');
+const pyramid = await import('../src/main/services/pyramid/index');
+const dzi = await import('../src/main/services/pyramid/dzi');
+
+const args = process.argv.slice(2);
+const argValue = (name: string, fallback: string) => {
+  const at = args.indexOf(name);
+  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
+};
+const formats = argValue('--formats', 'jpeg,png,tiff').split(',') as ('jpeg' | 'png' | 'tiff')[];
+const side = Number(argValue('--side', '10000'));
+const VIEWPORT = { width: 1280, height: 800 };
+
+const now = () => performance.now();
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/** Smooth colour gradients with fine texture, so JPEG and PNG sizes are those of a real photo, not of noise or flat colour. */
+function syntheticRgb(widthPx: number, heightPx: number): Buffer {
+  const data = Buffer.alloc(widthPx * heightPx * 3);
+  let seed = 12345;
+  for (let y = 0; y < heightPx; y++) {
+    for (let x = 0; x < widthPx; x++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      const grain = (seed >> 16) & 15;
+      const i = (y * widthPx + x) * 3;
+      data[i] = ((x * 255) / widthPx + 30 * Math.sin(y / 40) + grain) & 255;
+      data[i + 1] = ((y * 255) / heightPx + grain) & 255;
+      data[i + 2] = (128 + 90 * Math.sin((x + y) / 300) + grain) & 255;
+    }
+  }
+  return data;
+}
+
+interface Row {
+  format: string;
+  sourceMB: number;
+  ensureMs: number;
+  firstTileMs: number;
+  viewportLevel: number;
+  viewportTiles: number;
+  viewportLevelMs: number;
+  baseReadyMs: number;
+  fullResTilesPerS: number;
+  halfResTilesPerS: number;
+  cachedTileMs: number;
+}
+
+async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: string): Promise<Row> {
+  const libraryDir = path.join(workDir, format);
+  await fs.mkdir(path.join(libraryDir, 'images'), { recursive: true });
+  const rel = `images/capture.${format === 'jpeg' ? 'jpg' : format === 'png' ? 'png' : 'tif'}`;
+  const file = path.join(libraryDir, rel);
+  let writer = sharp(raw, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false });
+  writer = format === 'jpeg' ? writer.jpeg({ quality: 90 }) : format === 'png' ? writer.png({ compressionLevel: 3 }) : writer.tiff({ compression: 'lzw' });
+  await writer.toFile(file);
+  const sourceMB = (await fs.stat(file)).size / 1e6;
+
+  const service = pyramid.createPyramidService({ libraryDir });
+  const t0 = now();
+  const info = await service.ensurePyramid(rel);
+  const ensureMs = now() - t0;
+  const level = dzi.levelFittingViewport(info.width, info.height, VIEWPORT);
+  const size = dzi.levelSize(info.width, info.height, level);
+  const grid = dzi.tileGrid(size);
+  const wanted: [number, number][] = [];
+  for (let row = 0; row < grid.rows; row++) for (let col = 0; col < grid.cols; col++) wanted.push([col, row]);
+  let firstTileMs = Infinity;
+  await Promise.all(
+    wanted.map(([col, row]) =>
+      service.tileFile(info.key, level, col, row).then(() => {
+        firstTileMs = Math.min(firstTileMs, now() - t0);
+      }),
+    ),
+  );
+  const viewportLevelMs = now() - t0;
+  await service.idle();
+  const baseReadyMs = now() - t0;
+
+  const rate = async (lvl: number, count: number) => {
+    const g = dzi.tileGrid(dzi.levelSize(info.width, info.height, lvl));
+    const tiles: [number, number][] = [];
+    // A viewport-sized patch (8 tiles wide) in the middle, as a zoom-in would ask for.
+    const patchCols = Math.min(8, g.cols);
+    const c0 = Math.max(0, Math.floor((g.cols - patchCols) / 2));
+    const r0 = Math.max(0, Math.floor((g.rows - Math.ceil(count / patchCols)) / 2));
+    for (let i = 0; tiles.length < count && r0 + Math.floor(i / patchCols) < g.rows; i++) tiles.push([c0 + (i % patchCols), r0 + Math.floor(i / patchCols)]);
+    count = tiles.length;
+    const start = now();
+    await Promise.all(tiles.map(([c, r]) => service.tileFile(info.key, lvl, c, r)));
+    return count / ((now() - start) / 1000);
+  };
+  const top = dzi.maxLevel(info.width, info.height);
+  const fullResTilesPerS = await rate(top, 48);
+  const halfResTilesPerS = await rate(top - 1, 48);
+  const hitStart = now();
+  for (let i = 0; i < 100; i++) await service.tileFile(info.key, level, 0, 0);
+  const cachedTileMs = (now() - hitStart) / 100;
+  await service.close();
+  return {
+    format,
+    sourceMB: round(sourceMB),
+    ensureMs: round(ensureMs),
+    firstTileMs: round(firstTileMs),
+    viewportLevel: level,
+    viewportTiles: wanted.length,
+    viewportLevelMs: round(viewportLevelMs),
+    baseReadyMs: round(baseReadyMs),
+    fullResTilesPerS: round(fullResTilesPerS),
+    halfResTilesPerS: round(halfResTilesPerS),
+    cachedTileMs: Math.round(cachedTileMs * 1000) / 1000,
+  };
+}
+
+const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'lucida-bench-tiles-'));
+try {
+  const raw = syntheticRgb(side, side);
+  const rows: Row[] = [];
+  for (const format of formats) rows.push(await measure(format, raw, workDir));
+  console.log(`\nViewer tiles — ${side}×${side} RGB, viewport ${VIEWPORT.width}×${VIEWPORT.height}, ${os.cpus().length} CPUs, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}\n`);
+  console.table(
+    rows.map((r) => ({
+      source: `${r.format} (${r.sourceMB} MB)`,
+      'ensurePyramid ms': r.ensureMs,
+      'first tile ms': r.firstTileMs,
+      [`viewport level (${'tiles'})`]: `${r.viewportLevel} (${r.viewportTiles})`,
+      'viewport level ready ms': r.viewportLevelMs,
+      'base ready ms': r.baseReadyMs,
+      'full-res tiles/s': r.fullResTilesPerS,
+      '½-res tiles/s': r.halfResTilesPerS,
+      'cache hit ms': r.cachedTileMs,
+    })),
+  );
+  const resultsDir = path.join(import.meta.dirname, 'results');
+  await fs.mkdir(resultsDir, { recursive: true });
+  const out = {
+    benchmark: 'viewer-tiles',
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: process.platform, node: process.version },
+    sharp: sharp.versions.sharp,
+    libvips: sharp.versions.vips,
+    image: { widthPx: side, heightPx: side, bands: 3 },
+    viewport: VIEWPORT,
+    rows,
+  };
+  await fs.writeFile(path.join(resultsDir, 'viewer-tiles.json'), JSON.stringify(out, null, 2) + '\n');
+  console.log(`wrote ${path.relative(process.cwd(), path.join(resultsDir, 'viewer-tiles.json'))}`);
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await fs.rm(workDir, { recursive: true, force: true, maxRetries: 5 });
+}
