@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callNames, calls, type CallName, type Envelope } from '../../shared/contract';
 import { createDispatcher, type Dispatch } from '../rpc';
@@ -196,5 +197,24 @@ describe('recordDerivative', () => {
 
     expect(await ok('captures.delete', { id: capture.id })).toEqual({ deleted: true });
     expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual([]);
+  });
+});
+
+describe('allowPathImports: false', () => {
+  it('refuses path sources with forbidden and still takes uploads', async () => {
+    const dir = tempDir();
+    const locked = createServices({ libraryDir: dir, resourcesDir: dir, host: 'browser', appVersion: 't', emit: () => undefined, log: () => undefined, allowPathImports: false });
+    try {
+      const d = createDispatcher(locked.handlers, () => undefined);
+      const session = await locked.handlers['sessions.create']({ title: 'Remote', date: '2026-01-01', modality: 'bright-field' });
+      expect(await d('captures.import', { sessionId: session.id, sources: [{ kind: 'path', path: '/etc/hosts' }] })).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+      const uploadId = await locked.stageUpload(Readable.from([await pngRgb8(8, 8)]), 'up.png');
+      expect(await d('captures.import', { sessionId: session.id, sources: [{ kind: 'upload', uploadId, name: 'up.png' }] })).toMatchObject({ ok: true });
+      await locked.idle();
+      expect(await locked.handlers['captures.list']({ sessionId: session.id })).toHaveLength(1);
+    } finally {
+      await locked.close();
+      removeDir(dir);
+    }
   });
 });

@@ -22,6 +22,11 @@ export interface ServicesOptions {
   /** Delivers an event to every connected renderer. Called from background jobs, never throws back here. */
   emit: <E extends EventName>(event: E, payload: EventPayload<E>) => void;
   appVersion: string;
+  /**
+   * Whether `captures.import` may read files by path on the host machine (default true). A browser host bound
+   * beyond loopback should turn this off: a remote page could otherwise pull any image the user can read.
+   */
+  allowPathImports?: boolean;
   /** Where operational messages (sweeps, skipped models, unexpected errors) go; defaults to console.error. */
   log?: (message: string) => void;
 }
@@ -121,6 +126,9 @@ export function createServices(options: ServicesOptions): Services {
     'captures.get': ({ id }) => catalog.getCapture(db, id),
     'captures.import': ({ sessionId, sources }) => {
       assertOpen();
+      if (options.allowPathImports === false && sources.some((s) => s.kind === 'path')) {
+        throw new AppError('forbidden', 'This Lucida accepts uploaded files only; importing by path on the host machine is turned off.');
+      }
       // Checked up front so a wrong session is an error on the call, not a job full of identical failures.
       catalog.getSession(db, sessionId);
       return { jobId: jobs.start(sessionId, sources) };
