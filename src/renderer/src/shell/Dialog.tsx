@@ -40,6 +40,8 @@ export function ConfirmDialog(props: {
   children: ReactNode;
   confirmLabel: string;
   busy?: boolean;
+  /** False when the action cannot succeed as things stand; the dialog then only explains. */
+  canConfirm?: boolean;
   error?: string | null;
   onConfirm: () => void;
   onCancel: () => void;
@@ -54,11 +56,13 @@ export function ConfirmDialog(props: {
       ) : null}
       <div className="dialog-actions">
         <button type="button" onClick={props.onCancel} autoFocus>
-          Cancel
+          {props.canConfirm === false ? 'Close' : 'Cancel'}
         </button>
-        <button type="button" className="danger" onClick={props.onConfirm} disabled={props.busy}>
-          {props.busy ? 'Deleting…' : props.confirmLabel}
-        </button>
+        {props.canConfirm === false ? null : (
+          <button type="button" className="danger" onClick={props.onConfirm} disabled={props.busy}>
+            {props.busy ? 'Deleting…' : props.confirmLabel}
+          </button>
+        )}
       </div>
     </Dialog>
   );

@@ -144,8 +144,9 @@ function SpecimenSummary(props: { specimen: Specimen }) {
       {specimen.notes ? <p className="notes">{specimen.notes}</p> : null}
       {confirming ? (
         <ConfirmDialog
-          title={`Delete specimen ${specimen.accessionId}?`}
+          title={specimen.sessionCount > 0 ? `Specimen ${specimen.accessionId} has sessions` : `Delete specimen ${specimen.accessionId}?`}
           confirmLabel="Delete specimen"
+          canConfirm={specimen.sessionCount === 0}
           busy={busy}
           error={error}
           onConfirm={remove}
@@ -156,8 +157,8 @@ function SpecimenSummary(props: { specimen: Specimen }) {
         >
           {specimen.sessionCount > 0 ? (
             <p>
-              This specimen has {specimen.sessionCount} session{specimen.sessionCount === 1 ? '' : 's'}. Delete or move them first; a specimen
-              with sessions cannot be deleted.
+              This specimen has {specimen.sessionCount} session{specimen.sessionCount === 1 ? '' : 's'}. A specimen with sessions cannot be
+              deleted; delete its sessions first.
             </p>
           ) : (
             <p>The specimen record is removed from the catalog. This cannot be undone.</p>

@@ -37,7 +37,7 @@ export function SessionDetail() {
   );
 }
 
-type Deleting = { step: 'confirm' } | { step: 'captures'; count: number; message: string };
+type Deleting = { step: 'confirm' } | { step: 'captures'; count: number };
 
 function SessionBody(props: { session: Session }) {
   const { session } = props;
@@ -62,7 +62,7 @@ function SessionBody(props: { session: Session }) {
       selectSession(null);
     } catch (error) {
       if (codeOf(error) === 'needs-confirmation') {
-        setDeleting({ step: 'captures', count: session.captureCount, message: messageOf(error) });
+        setDeleting({ step: 'captures', count: session.captureCount });
       } else {
         setDeleteError(messageOf(error));
       }
@@ -200,7 +200,6 @@ function SessionBody(props: { session: Session }) {
             </strong>{' '}
             together with their image files and derived results. This cannot be undone.
           </p>
-          {deleting.message ? <p className="muted">{deleting.message}</p> : null}
         </ConfirmDialog>
       ) : null}
     </>
