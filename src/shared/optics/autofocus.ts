@@ -81,9 +81,9 @@ export function focusScore(field: ComplexField, criterion: FocusCriterion = 'tam
         const gyi = im[i + w] - im[i - w];
         g[k++] = 0.5 * Math.sqrt(gxr * gxr + gxi * gxi + gyr * gyr + gyi * gyi);
       } else {
-        const gx = Math.hypot(re[i + 1], im[i + 1]) - Math.hypot(re[i - 1], im[i - 1]);
-        const gy = Math.hypot(re[i + w], im[i + w]) - Math.hypot(re[i - w], im[i - w]);
-        g[k++] = 0.5 * Math.hypot(gx, gy);
+        const gx = Math.sqrt(re[i + 1] * re[i + 1] + im[i + 1] * im[i + 1]) - Math.sqrt(re[i - 1] * re[i - 1] + im[i - 1] * im[i - 1]);
+        const gy = Math.sqrt(re[i + w] * re[i + w] + im[i + w] * im[i + w]) - Math.sqrt(re[i - w] * re[i - w] + im[i - w] * im[i - w]);
+        g[k++] = 0.5 * Math.sqrt(gx * gx + gy * gy);
       }
     }
   }

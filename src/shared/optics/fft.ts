@@ -1,8 +1,8 @@
 /**
  * Fast Fourier transforms on split real/imaginary typed arrays.
  *
- * - Power-of-two lengths use an iterative radix-2 decimation-in-time transform
- *   with a cached bit-reversal permutation and cached twiddle table.
+ * - Power-of-two lengths use an iterative radix-2 decimation-in-time transform (stages fused
+ *   in pairs, radix-2^2) with a cached bit-reversal permutation and cached twiddle table.
  * - Any other length uses Bluestein's chirp-z algorithm on top of the radix-2
  *   transform (its chirp and the chirp's spectrum are cached per length).
  *
@@ -149,36 +149,65 @@ function radix2(re: FloatArray, im: FloatArray, plan: Radix2Plan, inverse: boole
   const cosT = plan.cos;
   const sinT = plan.sin;
   const sign = inverse ? 1 : -1;
-  // size-2 butterflies (twiddle = 1)
-  for (let i = 0; i < n; i += 2) {
-    const ar = re[i];
-    const ai = im[i];
-    const br = re[i + 1];
-    const bi = im[i + 1];
-    re[i] = ar + br;
-    im[i] = ai + bi;
-    re[i + 1] = ar - br;
-    im[i + 1] = ai - bi;
+  const bits = Math.round(Math.log2(n));
+  // With an odd number of stages, do the twiddle-free size-2 stage alone first; the remaining
+  // stages are fused in pairs (radix-2^2: two radix-2 stages per pass over the data).
+  let h = 1;
+  if (bits % 2 === 1) {
+    for (let i = 0; i < n; i += 2) {
+      const ar = re[i];
+      const ai = im[i];
+      const br = re[i + 1];
+      const bi = im[i + 1];
+      re[i] = ar + br;
+      im[i] = ai + bi;
+      re[i + 1] = ar - br;
+      im[i + 1] = ai - bi;
+    }
+    h = 2;
   }
-  for (let size = 4; size <= n; size <<= 1) {
-    const half = size >> 1;
-    const step = n / size;
-    for (let start = 0; start < n; start += size) {
-      for (let k = 0, t = 0; k < half; k++, t += step) {
-        const wr = cosT[t];
-        const wi = sign * sinT[t];
-        const a = start + k;
-        const b = a + half;
-        const br = re[b];
-        const bi = im[b];
-        const xr = br * wr - bi * wi;
-        const xi = br * wi + bi * wr;
-        const ar = re[a];
-        const ai = im[a];
-        re[a] = ar + xr;
-        im[a] = ai + xi;
-        re[b] = ar - xr;
-        im[b] = ai - xi;
+  for (; 4 * h <= n; h *= 4) {
+    const step1 = n / (2 * h); // twiddle stride for W_{2h}
+    const step2 = n / (4 * h); // twiddle stride for W_{4h}
+    for (let start = 0; start < n; start += 4 * h) {
+      for (let k = 0; k < h; k++) {
+        const w1r = cosT[k * step1];
+        const w1i = sign * sinT[k * step1];
+        const w2r = cosT[k * step2];
+        const w2i = sign * sinT[k * step2];
+        // w3 = w2 * W_{4h}^h = w2 * (sign * i)
+        const w3r = -sign * w2i;
+        const w3i = sign * w2r;
+        const i0 = start + k;
+        const i1 = i0 + h;
+        const i2 = i1 + h;
+        const i3 = i2 + h;
+        // first stage (span h): (i0, i1) and (i2, i3) with w1
+        const x1r = re[i1] * w1r - im[i1] * w1i;
+        const x1i = re[i1] * w1i + im[i1] * w1r;
+        const x3r = re[i3] * w1r - im[i3] * w1i;
+        const x3i = re[i3] * w1i + im[i3] * w1r;
+        const a0r = re[i0] + x1r;
+        const a0i = im[i0] + x1i;
+        const a1r = re[i0] - x1r;
+        const a1i = im[i0] - x1i;
+        const a2r = re[i2] + x3r;
+        const a2i = im[i2] + x3i;
+        const a3r = re[i2] - x3r;
+        const a3i = im[i2] - x3i;
+        // second stage (span 2h): (i0, i2) with w2, (i1, i3) with w3
+        const b2r = a2r * w2r - a2i * w2i;
+        const b2i = a2r * w2i + a2i * w2r;
+        const b3r = a3r * w3r - a3i * w3i;
+        const b3i = a3r * w3i + a3i * w3r;
+        re[i0] = a0r + b2r;
+        im[i0] = a0i + b2i;
+        re[i2] = a0r - b2r;
+        im[i2] = a0i - b2i;
+        re[i1] = a1r + b3r;
+        im[i1] = a1i + b3i;
+        re[i3] = a1r - b3r;
+        im[i3] = a1i - b3i;
       }
     }
   }

@@ -45,7 +45,7 @@ export function fieldFromAmplitudePhase(
 export function amplitudeOf(f: ComplexField): Float64Array {
   const n = f.re.length;
   const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) out[i] = Math.hypot(f.re[i], f.im[i]);
+  for (let i = 0; i < n; i++) out[i] = Math.sqrt(f.re[i] * f.re[i] + f.im[i] * f.im[i]);
   return out;
 }
 

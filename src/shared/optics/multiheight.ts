@@ -141,7 +141,7 @@ export function multiHeightRetrieve(
         const i = row + x;
         const r = state.re[i];
         const im = state.im[i];
-        const m = Math.hypot(r, im);
+        const m = Math.sqrt(r * r + im * im);
         const target = a[y * width + x];
         err += (m - target) * (m - target);
         if (m > 1e-12) {

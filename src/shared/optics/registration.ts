@@ -143,11 +143,11 @@ export function phaseCorrelate(
     const ci = b.im[i] * a.re[i] - b.re[i] * a.im[i];
     R.re[i] = cr;
     R.im[i] = ci;
-    maxMag = Math.max(maxMag, Math.hypot(cr, ci));
+    maxMag = Math.max(maxMag, Math.sqrt(cr * cr + ci * ci));
   }
   const eps = (opts.regularization ?? 1e-3) * maxMag + 1e-300;
   for (let i = 0; i < w * h; i++) {
-    const d = Math.hypot(R.re[i], R.im[i]) + eps;
+    const d = Math.sqrt(R.re[i] * R.re[i] + R.im[i] * R.im[i]) + eps;
     R.re[i] /= d;
     R.im[i] /= d;
   }
