@@ -213,8 +213,13 @@ def evaluate_task(task, n=None, write=True, dirp=None):
     cfg = common.load_config(task)
     dirp = Path(dirp) if dirp else package.package_dir(cfg)
     t0 = time.time()
+    import os
+    load0 = os.getloadavg()[0]
     m = EVALS[task](cfg, dirp, n)
     m["evalSeconds"] = round(time.time() - t0, 1)
+    m["loadAverage1min"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
+    m["timingNote"] = ("2-core machine shared with other jobs during the run (1-min load average at start/end "
+                       "above); all methods were timed in the same run, one thread each, so compare ratios.")
     m["hardware"] = f"{_cpu_name()}, 1 thread per method"
     m["onnxruntime"] = "onnxruntime-node " + json.load(open(common.ROOT / "node_modules" / "onnxruntime-node" / "package.json"))["version"]
     print(json.dumps({"task": task, **m}, indent=1, ensure_ascii=False))

@@ -144,6 +144,13 @@ def export_task(task, checkpoint=None, skip_tile_check=False, out_dir=None):
     with torch.no_grad():
         ref = model(torch.from_numpy(tin)).numpy()
     torch_vs_ort = float(np.abs(ref - tout).max())
+    parity = {"cpuVsTorch": torch_vs_ort}
+    try:   # WebGPU EP of onnxruntime-node (a software or hardware adapter, whatever Dawn finds)
+        wg, _, _ = common.run_onnx(onnx_path, [tin], ep="webgpu", timeout=600)
+        parity["webgpuVsCpu"] = float(np.abs(wg[0] - tout).max())
+    except Exception as e:  # noqa: BLE001 - record, do not fail the export
+        parity["webgpuVsCpu"] = None
+        parity["webgpuError"] = str(e).splitlines()[0][:300]
     info = {"opset": OPSET, "params": models.n_params(model), "halo": halo, "multiple": multiple,
             "receptive_radius": rr, "tile_check": tdiff, "tile_note": note,
             "test_in_shape": list(tin.shape), "test_out_shape": list(tout.shape)}
@@ -155,9 +162,17 @@ def export_task(task, checkpoint=None, skip_tile_check=False, out_dir=None):
         "torch": ck["torch"], "seed": cfg["seed"], "batch": cfg["train"]["batch"],
         "patch": cfg["train"]["patch"], "loss": "L1", "optimizer": "Adam, cosine decay",
         "config": f"training/configs/{task}.json",
+        "configuredSteps": cfg["train"]["steps"],
     }
+    if ck["steps"] < cfg["train"]["steps"]:
+        training["note"] = (f"Run capped by wall time (--time-limit) at step {ck['steps']} of the configured "
+                            f"{cfg['train']['steps']}-step schedule.")
+    notes = Path(checkpoint).parent / "notes.txt" if checkpoint else common.RUNS / task / "notes.txt"
+    if notes.exists():
+        training["note"] = (training.get("note", "") + " " + notes.read_text().strip()).strip()
     manifest = package.manifest_dict(cfg, task, sha, info, metrics, training, optics_for(task, cfg))
     manifest["testTensors"]["torchVsOnnxruntimeMaxAbsDiff"] = torch_vs_ort
+    manifest["parityMeasured"] = parity
     package.write_manifest(dirp, manifest)
     px_in, px_out = pixel_sizes(task)
     package.write_rdf(dirp, manifest, px_in, px_out,
@@ -165,7 +180,7 @@ def export_task(task, checkpoint=None, skip_tile_check=False, out_dir=None):
     package.write_card(dirp, manifest)
     size_kb = onnx_path.stat().st_size / 1024
     print(f"[{task}] exported {onnx_path} ({size_kb:.0f} KiB, {info['params']} params), halo {halo}, "
-          f"tile diff {tdiff}, torch vs ORT {torch_vs_ort:.2e}")
+          f"tile diff {tdiff}, parity {parity}")
     return dirp
 
 

@@ -249,7 +249,8 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
   window origins on multiples of {manifest['tile']['multiple']}; receptive radius
   {manifest['tile']['receptiveRadius']} px; measured max |tiled − untiled| =
   {manifest['tile'].get('tiledVsUntiledMaxAbsDiff')}. {manifest['tile'].get('note', '')}
-- Parity tolerance CPU vs WebGPU / vs `test_output.npy`: {manifest['parityTolerance']} (absolute).
+- Parity tolerance CPU vs WebGPU / vs `test_output.npy`: {manifest['parityTolerance']} (absolute);
+  measured on `test_input.npy` at export: {json.dumps(manifest.get('parityMeasured'))}.
 - ONNX opset {manifest['opset']}, {manifest['parameters']:,} parameters, ops limited to
   Conv, Relu, Add, DepthToSpace (PixelShuffle).
 
@@ -262,6 +263,7 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
 - Data: {tr.get('data', 'simulated — no patient images')}
 - Steps: {tr.get('steps')}, batch {tr.get('batch')}, patch {tr.get('patch')} px, wall time {tr.get('timeSeconds')} s
   on {tr.get('hardware')}; PyTorch {tr.get('torch')}; seed {tr.get('seed')}.
+- {tr.get('note', '')}
 - Loss: L1; Adam with warm-up and cosine decay. Config: `training/configs/{manifest['task']}.json`.
 
 ## Evaluation (held-out simulated set, exported ONNX run by onnxruntime-node)
@@ -269,6 +271,8 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
 
 {metrics_table(met)}
 {met.get('notes', '')}
+
+{('Timing: ' + met['timingNote'] + ' Load: ' + str(met.get('loadAverage1min'))) if met.get('timingNote') else ''}
 
 ### Acceptance targets
 {acc_lines}

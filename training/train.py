@@ -18,11 +18,11 @@ import torch
 from . import common, datasets, models
 
 
-def lr_at(step, total, base, warmup):
+def lr_at(progress, step, base, warmup):
+    """Linear warm-up over `warmup` steps, then cosine decay to 2% over progress 0→1."""
     if step < warmup:
         return base * (step + 1) / warmup
-    t = (step - warmup) / max(1, total - warmup)
-    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, t))))
+    return base * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def hardware_string(dev):
@@ -41,7 +41,7 @@ def _merge(base, over):
 
 
 def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=None, quiet=False,
-          log_every=50, overrides=None):
+          log_every=50, overrides=None, resume=None):
     cfg = _merge(common.load_config(task), overrides)
     tc = cfg["train"]
     steps = int(steps if steps is not None else tc["steps"])
@@ -50,7 +50,16 @@ def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=N
     device = common.device(dev)
     model = models.build(cfg["model"]).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=tc["lr"])
-    stream = datasets.PairStream(task, cfg["data"], seed=cfg["seed"])
+    prev_steps, prev_seconds, warmup = 0, 0.0, tc.get("warmup", 100)
+    if resume:
+        ck = torch.load(resume, map_location=device)
+        model.load_state_dict(ck["model"])
+        if ck.get("optimizer"):
+            opt.load_state_dict(ck["optimizer"])
+        prev_steps, prev_seconds = ck["steps"], ck["seconds"]
+        warmup = 20 if not ck.get("optimizer") else 0
+        steps = max(steps - prev_steps, 1)
+    stream = datasets.PairStream(task, cfg["data"], seed=cfg["seed"] + prev_steps)
     out_dir = common.RUNS / task if out_dir is None else Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     log = []
@@ -58,8 +67,13 @@ def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=N
     run_avg = None
     done = 0
     for step in range(steps):
+        # progress follows whichever budget runs out first (steps or wall time), so a time-limited
+        # run still anneals its learning rate
+        progress = step / steps
+        if time_limit:
+            progress = max(progress, (time.time() - t0) / time_limit)
         for g in opt.param_groups:
-            g["lr"] = lr_at(step, steps, tc["lr"], tc.get("warmup", 100))
+            g["lr"] = lr_at(progress, step, tc["lr"], warmup)
         x, y = stream.batch(tc["batch"], tc["patch"])
         x = torch.from_numpy(x).to(device)
         y = torch.from_numpy(y).to(device)
@@ -69,25 +83,26 @@ def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=N
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), tc.get("clip", 1.0))
         opt.step()
-        done = step + 1
+        done = prev_steps + step + 1
         lv = float(loss.detach())
         run_avg = lv if run_avg is None else 0.98 * run_avg + 0.02 * lv
         if done % log_every == 0 or done == steps:
-            el = time.time() - t0
+            el = prev_seconds + time.time() - t0
             log.append({"step": done, "loss": run_avg, "seconds": round(el, 1)})
             if not quiet:
-                print(f"[{task}] step {done}/{steps} loss {run_avg:.5f} {el:.0f}s", flush=True)
+                print(f"[{task}] step {done}/{prev_steps + steps} lr {opt.param_groups[0]['lr']:.2e} loss {run_avg:.5f} {el:.0f}s", flush=True)
         if done % tc.get("ckpt_every", 1000) == 0:
-            _save(out_dir, model, cfg, done, time.time() - t0, device, log)
+            _save(out_dir, model, cfg, done, prev_seconds + time.time() - t0, device, log, opt)
         if time_limit and time.time() - t0 > time_limit:
             if not quiet:
                 print(f"[{task}] time limit reached at step {done}", flush=True)
             break
-    return _save(out_dir, model, cfg, done, time.time() - t0, device, log)
+    return _save(out_dir, model, cfg, done, prev_seconds + time.time() - t0, device, log, opt)
 
 
-def _save(out_dir, model, cfg, steps, seconds, device, log):
+def _save(out_dir, model, cfg, steps, seconds, device, log, opt=None):
     ck = {"model": model.state_dict(), "config": cfg, "steps": steps, "seconds": round(seconds, 1),
+          "optimizer": opt.state_dict() if opt is not None else None,
           "hardware": hardware_string(device), "torch": torch.__version__}
     path = out_dir / "checkpoint.pt"
     torch.save(ck, path)
@@ -102,9 +117,11 @@ def main():
     ap.add_argument("--steps", type=int, default=None, help="override config train.steps")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads (default 1)")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--time-limit", type=float, default=None, help="stop after this many seconds")
+    ap.add_argument("--time-limit", type=float, default=None,
+                    help="stop after this many seconds (the LR schedule then anneals by wall time)")
+    ap.add_argument("--resume", default=None, help="continue from a checkpoint (weights, optimizer)")
     a = ap.parse_args()
-    path = train(a.task, a.steps, a.threads, a.device, time_limit=a.time_limit)
+    path = train(a.task, a.steps, a.threads, a.device, time_limit=a.time_limit, resume=a.resume)
     print(f"saved {path}")
 
 
