@@ -147,7 +147,19 @@ def make(model_id: str, model: nn.Module, *, task: str, scale: int, multiple: in
     print(f"{model_id}: receptive radius {radius} px, halo {halo} px, {os.path.getsize(onnx_path)} bytes")
 
 
+def make_images():
+    """A 16-bit greyscale PNG with known values, to check that 16-bit captures reach the model as 16-bit."""
+    from PIL import Image  # Pillow ships with the system Python that has PyTorch
+
+    out_dir = os.path.join(HERE, "images")
+    os.makedirs(out_dir, exist_ok=True)
+    y, x = np.mgrid[0:23, 0:37]
+    grey16 = ((y * 37 + x) * 47 + 3).astype(np.uint16)  # 3 … 39 998, beyond 8 bits
+    Image.fromarray(grey16, mode="I;16").save(os.path.join(out_dir, "grey16-37x23.png"))
+
+
 if __name__ == "__main__":
+    make_images()
     torch.manual_seed(0)
     unet = TinyUNet(3)
     torch.manual_seed(1)

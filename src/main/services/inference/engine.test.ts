@@ -76,6 +76,29 @@ describe('tiled inference equals untiled inference', () => {
     expect(diff).toBeLessThanOrEqual(1e-4);
   });
 
+  it('normalises with statistics of the whole image, so per-image normalisation makes no seams', async () => {
+    const dir = path.join(tmp, 'models', 'percentile-unet');
+    await cp(path.join(FIXTURES, 'tiny-unet-x1'), dir, { recursive: true });
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    const normalisation = { kind: 'percentile', lowPercentile: 1, highPercentile: 99 };
+    await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, id: 'percentile-unet', input: { ...manifest.input, normalisation } }));
+    const e = new InferenceEngine({ modelRoots: [path.join(tmp, 'models')], ladder: cpuOnly });
+    const w = 161;
+    const h = 103;
+    // Brightness ramps across the image: per-tile statistics would differ from tile to tile.
+    const img = noiseImage(w, h, 3, 2).map((v, i) => v * 0.25 + (Math.floor(i / 3) % w) * 1.5);
+    const tiled = await e.enhance({ modelId: 'percentile-unet', input: { kind: 'memory', data: img, widthPx: w, heightPx: h, channels: 3 }, output: { kind: 'memory' }, tileSizePx: 64 });
+    const { normalisationFor, memorySource } = await import('./raster');
+    const stats = await normalisationFor(memorySource(img, w, h, 3), normalisation as never);
+    const shifted = img.map((v, i) => (v - stats.offset[i % 3]) / stats.divisor[i % 3]);
+    const { t, cw, ch } = wholeCanvas(shifted, w, h, 3, 4, 1);
+    const whole = await e.runTensor('percentile-unet', t, [1, 3, ch, cw]);
+    const diff = maxAbs(tiled.data!, cropHWC(whole.data, 3, cw, ch, w, h));
+    console.log(`percentile normalisation: ${tiled.tiles} tiles, max |tiled − untiled| = ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+    await e.close();
+  });
+
   it('catches a halo that is too small (the comparison can fail)', async () => {
     // A copy of the U-Net whose manifest claims a 4 px halo: its receptive radius is 18 px, so seams appear.
     const dir = path.join(tmp, 'models', 'small-halo');

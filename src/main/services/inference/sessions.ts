@@ -3,6 +3,8 @@
  * per (model folder, provider); the provider a model runs on is chosen once, by creating a session AND running
  * the model's test tensor, so a GPU that loads but computes wrong answers is passed over, not trusted.
  */
+import { readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { ModelPackageError, readManifest, verifyWeights, type ModelManifest, type ModelPackage } from './manifest';
 import { readNpy, type NpyArray } from './npy';
@@ -61,6 +63,7 @@ export class ModelRuntime {
   private readonly models = new Map<string, Promise<LoadedModel>>();
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly choices = new Map<string, ProviderChoice>();
+  private readonly stamps = new Map<string, string>();
 
   private readonly env: LadderEnvironment;
 
@@ -72,8 +75,16 @@ export class ModelRuntime {
     return providerLadder(this.env);
   }
 
-  /** Reads, checks and caches a model package; the weights hash is verified once per host lifetime. */
-  load(dir: string): Promise<LoadedModel> {
+  /**
+   * Reads, checks and caches a model package. The weights hash is verified once per version of the files on
+   * disk: a changed manifest or model file (same folder, new mtime or size) is loaded and verified afresh.
+   */
+  async load(dir: string): Promise<LoadedModel> {
+    const stamp = await filesStamp(dir);
+    if (this.stamps.get(dir) !== stamp) {
+      this.stamps.set(dir, stamp);
+      this.forget(dir);
+    }
     let pending = this.models.get(dir);
     if (!pending) {
       pending = (async () => {
@@ -88,6 +99,18 @@ export class ModelRuntime {
       pending.catch(() => this.models.delete(dir));
     }
     return pending;
+  }
+
+  private forget(dir: string): void {
+    this.models.delete(dir);
+    for (const map of [this.sessions, this.choices] as Map<string, unknown>[]) {
+      for (const key of [...map.keys()]) {
+        if (!key.startsWith(`${dir}\u0000`)) continue;
+        const value = map.get(key);
+        map.delete(key);
+        if (value instanceof Promise) void value.then((session: ort.InferenceSession) => session.release()).catch(() => undefined);
+      }
+    }
   }
 
   session(model: LoadedModel, provider: ProviderName): Promise<ort.InferenceSession> {
@@ -222,8 +245,20 @@ export class ModelRuntime {
     this.sessions.clear();
     this.choices.clear();
     this.models.clear();
+    this.stamps.clear();
     await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
   }
+}
+
+/** Changes when any file of the package is replaced or edited (the package is a handful of files). */
+async function filesStamp(dir: string): Promise<string> {
+  const names = (await readdir(dir).catch(() => [] as string[])).sort();
+  const parts: string[] = [];
+  for (const name of names) {
+    const st = await stat(path.join(dir, name)).catch(() => null);
+    parts.push(`${name}:${st ? `${st.mtimeMs}:${st.size}` : '-'}`);
+  }
+  return parts.join('|');
 }
 
 function checkTestTensorShapes(manifest: ModelManifest, input: NpyArray, output: NpyArray): void {
