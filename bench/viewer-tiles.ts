@@ -5,7 +5,8 @@
  *
  * For each source format it measures, from a cold cache: `ensurePyramid` (header + DZI), the first tile, all tiles
  * of the level a 1280×800 viewport needs for a whole-image view, the background base copy, then the rate of
- * on-demand tiles at full resolution and one level down, and a disk-cache hit. Prints a table and writes
+ * on-demand tiles at full resolution and one level down, and a disk-cache hit; then the first tiles again as a
+ * capture opens after an import-time `prepare` (overview and base on disk, no tiles yet). Prints a table and writes
  * bench/results/viewer-tiles.json. In-browser first paint and pan frame times belong to the UI benchmark.
  */
 import { registerHooks } from 'node:module';
@@ -74,10 +75,14 @@ interface Row {
   viewportLevel: number;
   viewportTiles: number;
   viewportLevelMs: number;
+  /** The same, when `prepare` ran at import (overview and base on disk, no tile of this display yet). */
+  preparedFirstTileMs: number;
+  preparedViewportLevelMs: number;
   baseReadyMs: number;
   fullResTilesPerS: number;
   halfResTilesPerS: number;
   cachedTileMs: number;
+  pixelReadoutMs: number;
 }
 
 async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: string): Promise<Row> {
@@ -90,24 +95,29 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
   await writer.toFile(file);
   const sourceMB = (await fs.stat(file)).size / 1e6;
 
+  /** Opens the image and asks for every tile of the level a whole-image view needs, as OpenSeadragon would. */
+  const open = async (service: ReturnType<typeof pyramid.createPyramidService>) => {
+    const t0 = now();
+    const info = await service.ensurePyramid(rel);
+    const ensureMs = now() - t0;
+    const level = dzi.levelFittingViewport(info.width, info.height, VIEWPORT);
+    const grid = dzi.tileGrid(dzi.levelSize(info.width, info.height, level));
+    const wanted: [number, number][] = [];
+    for (let row = 0; row < grid.rows; row++) for (let col = 0; col < grid.cols; col++) wanted.push([col, row]);
+    let firstTileMs = Infinity;
+    await Promise.all(
+      wanted.map(([col, row]) =>
+        service.tileFile(info.key, level, col, row).then(() => {
+          firstTileMs = Math.min(firstTileMs, now() - t0);
+        }),
+      ),
+    );
+    return { info, t0, ensureMs, level, tiles: wanted.length, firstTileMs, viewportLevelMs: now() - t0 };
+  };
+
   const service = pyramid.createPyramidService({ libraryDir });
-  const t0 = now();
-  const info = await service.ensurePyramid(rel);
-  const ensureMs = now() - t0;
-  const level = dzi.levelFittingViewport(info.width, info.height, VIEWPORT);
-  const size = dzi.levelSize(info.width, info.height, level);
-  const grid = dzi.tileGrid(size);
-  const wanted: [number, number][] = [];
-  for (let row = 0; row < grid.rows; row++) for (let col = 0; col < grid.cols; col++) wanted.push([col, row]);
-  let firstTileMs = Infinity;
-  await Promise.all(
-    wanted.map(([col, row]) =>
-      service.tileFile(info.key, level, col, row).then(() => {
-        firstTileMs = Math.min(firstTileMs, now() - t0);
-      }),
-    ),
-  );
-  const viewportLevelMs = now() - t0;
+  const cold = await open(service);
+  const { info, t0, ensureMs, level, firstTileMs, viewportLevelMs } = cold;
   await service.idle();
   const baseReadyMs = now() - t0;
 
@@ -130,19 +140,32 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
   const hitStart = now();
   for (let i = 0; i < 100; i++) await service.tileFile(info.key, level, 0, 0);
   const cachedTileMs = (now() - hitStart) / 100;
+  const readStart = now();
+  for (let i = 0; i < 1000; i++) await service.pixelValue(rel, (i * 7919) % info.width, (i * 104729) % info.height);
+  const pixelReadoutMs = (now() - readStart) / 1000;
   await service.close();
+
+  // As after an import-time `prepare`: the source's overview and base are on disk, this display's tiles are not.
+  await fs.rm(path.join(libraryDir, 'tiles', info.key), { recursive: true, force: true });
+  const reopened = pyramid.createPyramidService({ libraryDir });
+  const prepared = await open(reopened);
+  await reopened.close();
+
   return {
     format,
     sourceMB: round(sourceMB),
     ensureMs: round(ensureMs),
     firstTileMs: round(firstTileMs),
     viewportLevel: level,
-    viewportTiles: wanted.length,
+    viewportTiles: cold.tiles,
     viewportLevelMs: round(viewportLevelMs),
+    preparedFirstTileMs: round(prepared.firstTileMs),
+    preparedViewportLevelMs: round(prepared.viewportLevelMs),
     baseReadyMs: round(baseReadyMs),
     fullResTilesPerS: round(fullResTilesPerS),
     halfResTilesPerS: round(halfResTilesPerS),
     cachedTileMs: Math.round(cachedTileMs * 1000) / 1000,
+    pixelReadoutMs: Math.round(pixelReadoutMs * 1000) / 1000,
   };
 }
 
@@ -151,7 +174,8 @@ try {
   const raw = syntheticRgb(side, side);
   const rows: Row[] = [];
   for (const format of formats) rows.push(await measure(format, raw, workDir));
-  console.log(`\nViewer tiles — ${side}×${side} RGB, viewport ${VIEWPORT.width}×${VIEWPORT.height}, ${os.cpus().length} CPUs, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}\n`);
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  console.log(`\nViewer tiles — ${side}×${side} RGB, viewport ${VIEWPORT.width}×${VIEWPORT.height}, ${os.cpus().length} CPUs (load ${load}), sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips}\n`);
   console.table(
     rows.map((r) => ({
       source: `${r.format} (${r.sourceMB} MB)`,
@@ -159,10 +183,13 @@ try {
       'first tile ms': r.firstTileMs,
       [`viewport level (${'tiles'})`]: `${r.viewportLevel} (${r.viewportTiles})`,
       'viewport level ready ms': r.viewportLevelMs,
+      'prepared: first tile ms': r.preparedFirstTileMs,
+      'prepared: level ready ms': r.preparedViewportLevelMs,
       'base ready ms': r.baseReadyMs,
       'full-res tiles/s': r.fullResTilesPerS,
       '½-res tiles/s': r.halfResTilesPerS,
       'cache hit ms': r.cachedTileMs,
+      'pixel readout ms': r.pixelReadoutMs,
     })),
   );
   const resultsDir = path.join(import.meta.dirname, 'results');
@@ -170,7 +197,7 @@ try {
   const out = {
     benchmark: 'viewer-tiles',
     date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, platform: process.platform, node: process.version },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, loadAverage: os.loadavg(), platform: process.platform, node: process.version },
     sharp: sharp.versions.sharp,
     libvips: sharp.versions.vips,
     image: { widthPx: side, heightPx: side, bands: 3 },

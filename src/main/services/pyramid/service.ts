@@ -47,7 +47,7 @@ import {
 } from './dzi';
 import { RasterFile, bytesPerSample, vipsHeader } from './raster';
 import { LifoScheduler, type SchedulerStats } from './scheduler';
-import { SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, writeBase } from './source';
+import { SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, writeBase } from './source';
 import { pruneTileCache } from './cache';
 
 /** Bumped when the rendering changes, so tiles made by older code are not served as if current. */
@@ -245,15 +245,18 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     if (base) setTimeout(() => void base.then((r) => r.close()).catch(() => undefined), 60_000).unref();
   }
 
+  /** A source by path; a repeated call (pixel readouts) costs a stat, the header is read once per version. */
   async function openSource(relPath: string, opts: EnsureOptions | undefined): Promise<SourceState> {
-    const desc = await describeSource(libraryDir, relPath);
+    const located = await locateSource(libraryDir, relPath);
     const sha = opts?.sourceSha256;
-    const sourceKey = hash16(sha ? `sha256:${sha}` : `${desc.relPath}\0${desc.sizeBytes}\0${desc.mtimeMs}`);
+    if (sha !== undefined && !/^[0-9a-f]{64}$/i.test(sha)) throw new AppError('invalid-input', 'sourceSha256 must be 64 hex digits.');
+    const sourceKey = hash16(sha ? `sha256:${sha.toLowerCase()}` : `${located.relPath}\0${located.sizeBytes}\0${located.mtimeMs}`);
     const existing = sources.get(sourceKey);
     if (existing) {
       remember(sources, sourceKey, existing, MAX_OPEN_SOURCES, evictSource);
       return existing;
     }
+    const desc = await describeSource(located);
     const dir = path.join(tilesDir, sourceKey);
     await fs.mkdir(dir, { recursive: true });
     const state: SourceState = { sourceKey, dir, desc, sha256: sha, base: null, stats: null };

@@ -88,14 +88,27 @@ async function readRawSidecar(absPath: string, relPath: string): Promise<{ width
   throw new AppError('unreadable-image', `${relPath} has no JSON header (${path.basename(stem)}.json) giving its size.`);
 }
 
-export async function describeSource(libraryDir: string, relPath: string): Promise<SourceDescriptor> {
+export interface LocatedSource {
+  relPath: string;
+  absPath: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** Where a source is and which version of it (size and time): enough for a cache key, without reading it. */
+export async function locateSource(libraryDir: string, relPath: string): Promise<LocatedSource> {
   const absPath = await resolveLibraryFile(libraryDir, relPath);
   const stat = await fs.stat(absPath);
   if (!stat.isFile()) throw new AppError('not-found', `${relPath} is not a file.`);
-  const common = { relPath, absPath, sizeBytes: stat.size, mtimeMs: stat.mtimeMs };
+  return { relPath, absPath, sizeBytes: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+export async function describeSource(located: LocatedSource): Promise<SourceDescriptor> {
+  const { relPath, absPath } = located;
+  const common = { ...located };
   if (path.extname(absPath).toLowerCase() === '.f32') {
     const dims = await readRawSidecar(absPath, relPath);
-    if (stat.size < dims.widthPx * dims.heightPx * dims.bands * 4) {
+    if (located.sizeBytes < dims.widthPx * dims.heightPx * dims.bands * 4) {
       throw new AppError('unreadable-image', `${relPath} is shorter than its header says (the file is truncated).`);
     }
     return { ...common, kind: 'raw-f32', ...dims, format: 'float' };
