@@ -154,6 +154,38 @@ export const jobSchema = z.object({ jobId: z.string() });
 
 export const importFailureSchema = z.object({ name: z.string(), message: z.string() });
 
+// Annotations live in micrometres from the capture's top-left corner, so they line up on any derivative
+// (a 2× enhanced image shows them in the same place) and survive re-tiling.
+const pointUmSchema = z.object({ xUm: z.number().finite(), yUm: z.number().finite() });
+export const annotationGeometrySchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('point'), at: pointUmSchema }),
+  z.object({
+    kind: z.literal('rectangle'),
+    at: pointUmSchema,
+    widthUm: z.number().finite().positive('A rectangle needs a width.'),
+    heightUm: z.number().finite().positive('A rectangle needs a height.'),
+  }),
+  z.object({ kind: z.literal('polygon'), points: z.array(pointUmSchema).min(3, 'A polygon needs at least 3 points.').max(10_000) }),
+  z.object({ kind: z.literal('text'), at: pointUmSchema }),
+]);
+export type AnnotationGeometry = z.infer<typeof annotationGeometrySchema>;
+
+export const annotationSchema = z.object({
+  id,
+  captureId: id,
+  geometry: annotationGeometrySchema,
+  text: z.string().nullable(),
+  author: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Annotation = z.infer<typeof annotationSchema>;
+
+export const annotationInputSchema = z
+  .object({ captureId: id, geometry: annotationGeometrySchema, text: optionalText(2000), author: optionalText(200) })
+  .refine((a) => a.geometry.kind !== 'text' || (a.text ?? '').length > 0, { message: 'A text annotation needs its text.', path: ['text'] });
+export type AnnotationInput = z.infer<typeof annotationInputSchema>;
+
 export const modelSummarySchema = z.object({
   id: z.string(),
   version: z.string(),
@@ -202,6 +234,14 @@ export const calls = {
     'Edit a capture (its tags, which search finds).',
   ),
   'captures.delete': entry(z.object({ id }), z.object({ deleted: z.boolean() }), 'Delete a capture and its derivatives.'),
+  'annotations.list': entry(z.object({ captureId: id }), z.array(annotationSchema), 'Annotations of a capture, oldest first.'),
+  'annotations.create': entry(annotationInputSchema, annotationSchema, 'Add an annotation (geometry in micrometres).'),
+  'annotations.update': entry(
+    z.object({ id, patch: z.object({ geometry: annotationGeometrySchema.optional(), text: optionalText(2000) }) }),
+    annotationSchema,
+    'Move, reshape or re-word an annotation.',
+  ),
+  'annotations.delete': entry(z.object({ id }), z.object({ deleted: z.boolean() }), 'Delete an annotation.'),
   'jobs.cancel': entry(jobSchema, z.object({ cancelled: z.boolean() }), 'Ask a running job to stop after the current item.'),
   'search.query': entry(z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).optional() }), z.array(searchHitSchema), 'Full-text search over ids, names, notes and tags.'),
   'models.list': entry(z.object({}), z.array(modelSummarySchema), 'Bundled and imported models.'),

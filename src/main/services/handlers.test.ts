@@ -90,6 +90,17 @@ const MALFORMED: Record<CallName, unknown[]> = {
   ],
   'captures.update': [{ id: 1, patch: { tags: [''] } }, { id: 1, patch: { tags: 'x' } }, { id: 1 }],
   'captures.delete': [{ id: [] }],
+  'annotations.list': [{}, { captureId: 'x' }],
+  'annotations.create': [
+    { captureId: 1, geometry: { kind: 'circle', at: { xUm: 1, yUm: 2 } } },
+    { captureId: 1, geometry: { kind: 'point', at: { x: 1, y: 2 } } },
+    { captureId: 1, geometry: { kind: 'rectangle', at: { xUm: 0, yUm: 0 }, widthUm: 0, heightUm: 5 } },
+    { captureId: 1, geometry: { kind: 'polygon', points: [{ xUm: 0, yUm: 0 }, { xUm: 1, yUm: 1 }] } },
+    { captureId: 1, geometry: { kind: 'text', at: { xUm: 0, yUm: 0 } } },
+    { captureId: 1, geometry: { kind: 'point', at: { xUm: Number.NaN, yUm: 0 } } },
+  ],
+  'annotations.update': [{ id: 1, patch: { geometry: { kind: 'point' } } }, { id: 'a', patch: {} }],
+  'annotations.delete': [{ id: 0 }],
   'jobs.cancel': [{}, { jobId: 5 }],
   'search.query': [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(201) }, { text: 'x', limit: 0 }, { text: 'x', limit: 1000 }],
   'models.list': [null, 'all'],
@@ -153,6 +164,18 @@ describe('handlers', () => {
     expect(await call('captures.get', { id: capture.id })).toMatchObject({ capture: { id: capture.id }, derivatives: [] });
     expect(await call('captures.update', { id: capture.id, patch: { tags: ['twin-image'] } })).toMatchObject({ tags: ['twin-image'] });
     expect((await call<Array<{ kind: string }>>('search.query', { text: 'twin', limit: 5 })).map((h) => h.kind)).toEqual(['capture']);
+
+    const note = await call<{ id: number }>('annotations.create', { captureId: capture.id, geometry: { kind: 'text', at: { xUm: 3.5, yUm: 7 } }, text: 'Twin image here', author: 'Ada' });
+    const box = await call<{ id: number }>('annotations.create', { captureId: capture.id, geometry: { kind: 'rectangle', at: { xUm: 1, yUm: 2 }, widthUm: 10, heightUm: 4 } });
+    expect(await call('annotations.update', { id: box.id, patch: { geometry: { kind: 'polygon', points: [{ xUm: 0, yUm: 0 }, { xUm: 5, yUm: 0 }, { xUm: 0, yUm: 5 }] } } })).toMatchObject({ geometry: { kind: 'polygon' }, text: null });
+    expect(await call('annotations.list', { captureId: capture.id })).toEqual([
+      expect.objectContaining({ id: note.id, geometry: { kind: 'text', at: { xUm: 3.5, yUm: 7 } }, text: 'Twin image here', author: 'Ada' }),
+      expect.objectContaining({ id: box.id }),
+    ]);
+    expect(await dispatch('annotations.update', { id: note.id, patch: { text: '' } })).toMatchObject({ ok: false, error: { code: 'invalid-input', message: 'A text annotation needs its text.' } });
+    expect(await call('annotations.delete', { id: box.id })).toEqual({ deleted: true });
+    expect(await call('annotations.delete', { id: box.id })).toEqual({ deleted: false });
+    expect(await dispatch('annotations.create', { captureId: 999_999, geometry: { kind: 'point', at: { xUm: 0, yUm: 0 } } })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await call('models.list', {})).toEqual([expect.objectContaining({ id: 'tiny', sizeBytes: 1 })]);
 
     // The domain errors come back as envelopes a person can read.

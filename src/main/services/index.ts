@@ -147,6 +147,26 @@ export function createServices(options: ServicesOptions): Services {
       return { deleted };
     },
 
+    'annotations.list': ({ captureId }) => catalog.listAnnotations(db, captureId),
+    'annotations.create': (input) => {
+      assertOpen();
+      const annotation = catalog.createAnnotation(db, input);
+      changed('capture', annotation.captureId);
+      return annotation;
+    },
+    'annotations.update': ({ id, patch }) => {
+      assertOpen();
+      const annotation = catalog.updateAnnotation(db, id, patch);
+      changed('capture', annotation.captureId);
+      return annotation;
+    },
+    'annotations.delete': ({ id }) => {
+      assertOpen();
+      const { deleted, captureId } = catalog.deleteAnnotation(db, id);
+      if (deleted) changed('capture', captureId);
+      return { deleted };
+    },
+
     'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
 
     'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),

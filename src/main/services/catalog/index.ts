@@ -16,3 +16,4 @@ export {
 } from './captures';
 export { search, toFtsQuery } from './search';
 export { normaliseTags } from './tags';
+export { listAnnotations, createAnnotation, updateAnnotation, deleteAnnotation } from './annotations';
