@@ -7,7 +7,7 @@ const root = path.resolve(import.meta.dirname, '..');
 buildIfStale({ force: process.env.CI === 'true' });
 const result = spawnSync(
   process.execPath,
-  [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'e2e/vitest.e2e.config.ts', ...process.argv.slice(2)],
+  [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '--config', 'e2e/vitest.e2e.config.mts', ...process.argv.slice(2)],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
