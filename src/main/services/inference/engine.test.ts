@@ -117,6 +117,30 @@ describe('tiled inference equals untiled inference', () => {
   });
 });
 
+describe('images of any size', () => {
+  it.each([
+    [1, 1],
+    [3, 2],
+    [5, 130],
+  ])('runs a %i×%i image (smaller than the multiple or a tile) and matches untiled', async (w, h) => {
+    const img = noiseImage(w, h, 3, w * 7 + h);
+    const r = await engine.enhance({ modelId: 'tiny-unet-x1', input: { kind: 'memory', data: img, widthPx: w, heightPx: h, channels: 3 }, output: { kind: 'memory' } });
+    expect([r.widthPx, r.heightPx]).toEqual([w, h]);
+    const { t, cw, ch } = wholeCanvas(img, w, h, 3, 4, 255);
+    const whole = await engine.runTensor('tiny-unet-x1', t, [1, 3, ch, cw], 'cpu');
+    expect(maxAbs(r.data!, cropHWC(whole.data, 3, cw, ch, w, h))).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('refuses a tile too small for the halo, saying what would work', async () => {
+    const img = noiseImage(50, 50, 3);
+    await expect(engine.enhance({ modelId: 'tiny-unet-x1', input: { kind: 'memory', data: img, widthPx: 50, heightPx: 50, channels: 3 }, output: { kind: 'memory' }, tileSizePx: 40 })).rejects.toThrow(/at least 52 px/);
+  });
+
+  it('refuses an image with the wrong number of channels', async () => {
+    await expect(engine.enhance({ modelId: 'tiny-unet-x1', input: { kind: 'memory', data: new Float32Array(100), widthPx: 10, heightPx: 10, channels: 1 }, output: { kind: 'memory' } })).rejects.toThrow(/takes 3 channels \(R, G, B\); the image has 1/);
+  });
+});
+
 describe('files in, files out', () => {
   it('decodes an 8-bit PNG, writes raw float32 with a header carrying provenance', async () => {
     const w = 67;

@@ -35,7 +35,8 @@ export interface ProviderChoice {
 
 export interface ParityResult {
   provider: ProviderName;
-  maxAbsDiffVsCpu: number;
+  /** Null when the outputs cannot be compared (NaN, or different sizes). */
+  maxAbsDiffVsCpu: number | null;
   tolerance: number;
   pass: boolean;
 }
@@ -161,11 +162,12 @@ export class ModelRuntime {
       const { output, runMs } = await this.runTestTensor(model, provider);
       const diff = maxAbsDiff(output, model.testOutput.data);
       if (!(diff <= model.manifest.parityTolerance)) {
+        const off = Number.isFinite(diff) ? `is off by ${diff.toExponential(2)}` : 'is not a number (NaN or infinity)';
         return {
           provider,
           status: 'failed',
-          reason: `${PROVIDER_LABELS[provider]} ran, but its answer on the test tensor is off by ${diff.toExponential(2)} (tolerance ${model.manifest.parityTolerance}).`,
-          maxAbsDiffVsExpected: diff,
+          reason: `${PROVIDER_LABELS[provider]} ran, but its answer on the test tensor ${off} (tolerance ${model.manifest.parityTolerance}).`,
+          maxAbsDiffVsExpected: Number.isFinite(diff) ? diff : null,
           runMs,
           output,
         };
@@ -230,7 +232,8 @@ export class ModelRuntime {
     for (const a of attempts) {
       if (a.provider === 'cpu' || !a.output || !cpu) continue;
       const d = maxAbsDiff(a.output, cpu);
-      parity.push({ provider: a.provider, maxAbsDiffVsCpu: d, tolerance: model.manifest.parityTolerance, pass: d <= model.manifest.parityTolerance });
+      // null (not Infinity) for outputs that cannot be compared: the report travels as JSON to the browser host.
+      parity.push({ provider: a.provider, maxAbsDiffVsCpu: Number.isFinite(d) ? d : null, tolerance: model.manifest.parityTolerance, pass: d <= model.manifest.parityTolerance });
     }
     return {
       modelId: model.manifest.id,
