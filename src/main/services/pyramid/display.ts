@@ -147,6 +147,7 @@ export function mapToDisplay(samples: Samples, format: SampleFormat, bands: numb
   const used = outBands === 3 && bands >= 3 ? 3 : 1;
 
   if (isIdentity(settings, format)) {
+    if (bands === used) return Uint8Array.from(samples.subarray(0, pixelCount * bands) as Uint8Array);
     for (let p = 0, s = 0, o = 0; p < pixelCount; p++, s += bands, o += outBands) {
       for (let k = 0; k < used; k++) out[o + k] = samples[s + k];
     }
@@ -173,7 +174,23 @@ export function mapToDisplay(samples: Samples, format: SampleFormat, bands: numb
     return out;
   }
 
-  if (colour && used === 1) {
+  if (colour && used === 1 && settings.colormap === 'cyclic') {
+    // The hot loop of phase tiles, written out rather than through `toIndex`.
+    const lo = settings.window[0];
+    const inv = 1 / (settings.window[1] - lo);
+    for (let p = 0, s = 0, o = 0; p < pixelCount; p++, s += bands, o += 3) {
+      const v = samples[s];
+      let i = 0;
+      if (v - v === 0) {
+        let t = (v - lo) * inv;
+        t -= Math.floor(t);
+        i = (((t * 256 + 0.5) | 0) & 255) * 3;
+      }
+      out[o] = colour[i];
+      out[o + 1] = colour[i + 1];
+      out[o + 2] = colour[i + 2];
+    }
+  } else if (colour && used === 1) {
     for (let p = 0, s = 0, o = 0; p < pixelCount; p++, s += bands, o += 3) {
       const i = toIndex(samples[s]) * 3;
       out[o] = colour[i];
@@ -189,38 +206,32 @@ export function mapToDisplay(samples: Samples, format: SampleFormat, bands: numb
 }
 
 /**
- * Averages each `factor`×`factor` block of an 8-bit image (partial blocks at the right and bottom edges average
- * what they have). This is how one pyramid level follows from the full-resolution display pixels, and since it
- * works on display colours a cyclic phase map stays correct across its ±π seam.
+ * Averages `factor`×`factor` blocks of an 8-bit image (`factor` a power of two) by halving repeatedly — exactly how
+ * each pyramid level follows from the one above, so levels cut from the overview and levels made from the base
+ * agree. An odd last row or column averages with itself. Working on display colours keeps a cyclic phase map
+ * right across its ±π seam.
  */
 export function boxDownsample(pixels: Uint8Array, widthPx: number, heightPx: number, bands: number, factor: number): { pixels: Uint8Array; width: number; height: number } {
-  if (factor === 1) return { pixels, width: widthPx, height: heightPx };
-  const outW = Math.ceil(widthPx / factor);
-  const outH = Math.ceil(heightPx / factor);
+  let image = { pixels, width: widthPx, height: heightPx };
+  for (let f = factor; f > 1; f /= 2) image = halve(image.pixels, image.width, image.height, bands);
+  return image;
+}
+
+function halve(pixels: Uint8Array, widthPx: number, heightPx: number, bands: number): { pixels: Uint8Array; width: number; height: number } {
+  const outW = Math.ceil(widthPx / 2);
+  const outH = Math.ceil(heightPx / 2);
   const out = new Uint8Array(outW * outH * bands);
-  const sums = new Uint32Array(outW * bands);
+  const stride = widthPx * bands;
+  let o = 0;
   for (let oy = 0; oy < outH; oy++) {
-    sums.fill(0);
-    const y0 = oy * factor;
-    const y1 = Math.min(heightPx, y0 + factor);
-    for (let y = y0; y < y1; y++) {
-      let s = y * widthPx * bands;
-      for (let ox = 0; ox < outW; ox++) {
-        const x1 = Math.min(widthPx, (ox + 1) * factor);
-        const base = ox * bands;
-        for (let x = ox * factor; x < x1; x++) {
-          for (let k = 0; k < bands; k++) sums[base + k] += pixels[s + k];
-          s += bands;
-        }
-      }
-    }
-    const rows = y1 - y0;
+    const rowA = 2 * oy * stride;
+    const rowB = 2 * oy + 1 < heightPx ? rowA + stride : rowA;
     for (let ox = 0; ox < outW; ox++) {
-      const cols = Math.min(widthPx, (ox + 1) * factor) - ox * factor;
-      const n = rows * cols;
-      const base = ox * bands;
-      const o = (oy * outW + ox) * bands;
-      for (let k = 0; k < bands; k++) out[o + k] = Math.floor((sums[base + k] + (n >> 1)) / n);
+      const colA = 2 * ox * bands;
+      const colB = 2 * ox + 1 < widthPx ? colA + bands : colA;
+      for (let k = 0; k < bands; k++) {
+        out[o++] = (pixels[rowA + colA + k] + pixels[rowA + colB + k] + pixels[rowB + colA + k] + pixels[rowB + colB + k] + 2) >> 2;
+      }
     }
   }
   return { pixels: out, width: outW, height: outH };
