@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   const libraryDir = resolveLibraryDir({ argv, env: process.env, platform: process.platform, homeDir: os.homedir() });
-  const services = await createServices({
+  const services = createServices({
     libraryDir,
     resourcesDir: path.resolve(__dirname, '../../resources'),
     host: 'browser',
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`Unknown command “${command}”.\n\n${USAGE}`);
     return 2;
   } finally {
-    services.close();
+    await services.close();
   }
 }
 

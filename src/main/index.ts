@@ -50,7 +50,7 @@ app.on('web-contents-created', (_event, contents) => {
 app.whenReady().then(async () => {
   const libraryDir = resolveLibraryDir({ argv: process.argv, env: process.env, platform: process.platform, homeDir: os.homedir() });
   const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(app.getAppPath(), 'resources');
-  const services = await createServices({
+  const services = createServices({
     libraryDir,
     resourcesDir,
     host: 'electron',

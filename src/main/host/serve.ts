@@ -12,6 +12,7 @@ import { createDispatcher } from '../rpc';
 import { clientMessageSchema, RPC_PATH, UPLOAD_PATH, type HostMessage } from '../../shared/wire';
 import { contentTypeFor, resolveStatic, SECURITY_HEADERS } from './static';
 import { parseHostOptions } from './args';
+import { AppError } from '../../shared/errors';
 import os from 'node:os';
 
 const MAX_MESSAGE_BYTES = 1 << 20;
@@ -31,7 +32,10 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
   }
 
   const sockets = new Set<WebSocket>();
-  const services = await createServices({
+  const loopback = ['127.0.0.1', '::1', 'localhost'].includes(options.bindAddress);
+  const services = createServices({
+    // A host other machines can reach must not import arbitrary paths of this one; uploads still work.
+    allowPathImports: loopback,
     libraryDir,
     resourcesDir,
     host: 'browser',
@@ -43,7 +47,6 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
   const dispatch = createDispatcher(services.handlers);
 
   let origin = '';
-  const loopback = options.bindAddress === '127.0.0.1' || options.bindAddress === '::1' || options.bindAddress === 'localhost';
   // A page on another site could otherwise drive the host through the user's browser: only requests whose
   // Origin (when sent) is the page's own are answered, and on loopback the Host header must name us, which
   // defeats DNS rebinding.
@@ -76,8 +79,10 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
       services.stageUpload(req, name).then(
         (uploadId) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ uploadId })),
         (error: unknown) => {
-          res.writeHead(500, { 'content-type': 'application/json' }).end(
-            JSON.stringify({ code: 'internal', message: `The upload of ${name} failed: ${error instanceof Error ? error.message : String(error)}` }),
+          const known = error instanceof AppError;
+          if (!known) console.error(`[lucida] upload of ${name} failed:`, error);
+          res.writeHead(known ? 400 : 500, { 'content-type': 'application/json' }).end(
+            JSON.stringify(known ? error.toShape() : { code: 'internal', message: `The upload of ${name} failed; nothing was imported.` }),
           );
         },
       );
@@ -139,7 +144,7 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
     for (const socket of sockets) socket.terminate();
     wss.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    services.close();
+    await services.close();
   };
   return { url: `${origin}/`, libraryDir, close };
 }
