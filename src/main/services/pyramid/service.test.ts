@@ -45,6 +45,23 @@ describe('pyramid descriptor', () => {
     await expect(service.ensurePyramid('images/not-an-image.png')).rejects.toMatchObject({ code: 'unreadable-image' });
     await expect(service.ensurePyramid('images/missing.png')).rejects.toMatchObject({ code: 'not-found' });
   });
+
+  it('refuses a raw float file whose header is missing or promises more than the file holds', async () => {
+    await fs.writeFile(inLibrary('derived/orphan.f32'), Buffer.alloc(16));
+    await expect(service.ensurePyramid('derived/orphan.f32')).rejects.toMatchObject({ code: 'unreadable-image' });
+    await fs.writeFile(inLibrary('derived/short.f32'), Buffer.alloc(16));
+    await fs.writeFile(inLibrary('derived/short.json'), JSON.stringify({ width: 10, height: 10, channels: 1, dtype: 'float32' }));
+    await expect(service.ensurePyramid('derived/short.f32')).rejects.toMatchObject({ code: 'unreadable-image', message: expect.stringContaining('truncated') });
+    await fs.writeFile(inLibrary('derived/f64.f32'), Buffer.alloc(800));
+    await fs.writeFile(inLibrary('derived/f64.json'), JSON.stringify({ width: 10, height: 10, channels: 1, dtype: 'float64' }));
+    await expect(service.ensurePyramid('derived/f64.f32')).rejects.toMatchObject({ code: 'unreadable-image' });
+  });
+
+  it('refuses display settings that make no sense', async () => {
+    await expect(service.ensurePyramid('images/rgb.png', { window: [5, 5] })).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(service.ensurePyramid('images/rgb.png', { gamma: 0 })).rejects.toMatchObject({ code: 'invalid-input' });
+    await expect(service.ensurePyramid('images/rgb.png', { colormap: 'rainbow' as 'grey' })).rejects.toMatchObject({ code: 'invalid-input' });
+  });
 });
 
 describe('tiles', () => {
@@ -129,6 +146,21 @@ describe('tiles', () => {
     expect(service.stats().tilesGenerated).toBe(before + 1);
     await service.tileFile(info.key, 12, 4, 3);
     expect(service.stats().tilesGenerated).toBe(before + 1);
+  });
+
+  it('decodes the overview once for two display settings opened together', async () => {
+    await writePng8(inLibrary('images/twice.png'), 900, 600, 1);
+    const before = service.stats().overviewsBuilt;
+    const [a, b] = await Promise.all([service.ensurePyramid('images/twice.png'), service.ensurePyramid('images/twice.png', { window: [0, 128] })]);
+    await Promise.all([service.tileFile(a.key, 9, 0, 0), service.tileFile(b.key, 9, 0, 0)]);
+    expect(service.stats().overviewsBuilt).toBe(before + 1);
+  });
+
+  it('lets a caller that no longer wants a tile withdraw it', async () => {
+    const info = await service.ensurePyramid('images/grey.png', { gamma: 1.5 });
+    const controller = new AbortController();
+    controller.abort();
+    await expect(service.tileFile(info.key, 13, 1, 1, { signal: controller.signal })).rejects.toMatchObject({ name: 'TileCancelledError' });
   });
 
   it('answers host requests by path and refuses tiles that do not exist', async () => {

@@ -130,8 +130,16 @@ interface LevelImage {
   bands: number;
 }
 
+interface OverviewSamples {
+  samples: Samples;
+  width: number;
+  height: number;
+  bands: number;
+}
+
 interface SourceState {
   sourceKey: string;
+  overviews: Map<string, Promise<OverviewSamples>>;
   dir: string;
   desc: SourceDescriptor;
   sha256: string | undefined;
@@ -259,7 +267,7 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     const desc = await describeSource(located);
     const dir = path.join(tilesDir, sourceKey);
     await fs.mkdir(dir, { recursive: true });
-    const state: SourceState = { sourceKey, dir, desc, sha256: sha, base: null, stats: null };
+    const state: SourceState = { sourceKey, dir, desc, sha256: sha, base: null, stats: null, overviews: new Map() };
     await writeAtomic(path.join(dir, 'source.json'), JSON.stringify({ relPath: desc.relPath, sizeBytes: desc.sizeBytes, mtimeMs: desc.mtimeMs, sha256: sha ?? null }));
     remember(sources, sourceKey, state, MAX_OPEN_SOURCES, evictSource);
     return state;
@@ -331,7 +339,20 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
    * image (or one prepared at import) skips the decode. 8-bit files shrink on load from the source; others come
    * from the base, which they need anyway for their statistics.
    */
-  async function overviewSamples(pyramid: PyramidState, kernel: 'nearest' | 'lanczos3'): Promise<{ samples: Samples; width: number; height: number; bands: number }> {
+  function overviewSamples(pyramid: PyramidState, kernel: 'nearest' | 'lanczos3'): Promise<OverviewSamples> {
+    // Two display settings opened together share one decode; the samples are not kept once both have them.
+    const flight = `${pyramid.overviewLevel}-${kernel}`;
+    let pending = pyramid.source.overviews.get(flight);
+    if (!pending) {
+      pending = loadOverviewSamples(pyramid, kernel);
+      pyramid.source.overviews.set(flight, pending);
+      const forget = () => pyramid.source.overviews.delete(flight);
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+
+  async function loadOverviewSamples(pyramid: PyramidState, kernel: 'nearest' | 'lanczos3'): Promise<OverviewSamples> {
     const { desc, dir } = pyramid.source;
     const file = path.join(dir, `overview-${pyramid.overviewLevel}-${kernel}.v`);
     if (existsSync(file)) {
