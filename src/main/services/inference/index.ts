@@ -12,3 +12,5 @@ export type { LadderRung, ProviderName } from './providers';
 export type { RawOutputHeader } from './raster';
 export type { GpuCheckReport, ParityResult, ProviderAttempt } from './sessions';
 export { InferenceCancelled } from './tiled';
+export { INFERENCE_USAGE, runInferenceCommand } from './commands';
+export type { CommandIo } from './commands';
