@@ -47,7 +47,7 @@ import {
 } from './dzi';
 import { RasterFile, bytesPerSample, vipsHeader } from './raster';
 import { LifoScheduler, type SchedulerStats } from './scheduler';
-import { SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, writeBase } from './source';
+import { type LocatedSource, SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, writeBase } from './source';
 import { pruneTileCache } from './cache';
 
 /** Bumped when the rendering changes, so tiles made by older code are not served as if current. */
@@ -220,6 +220,8 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
 
   const sources = new Map<string, SourceState>();
   const pyramids = new Map<string, PyramidState>();
+  const sourcesOpening = new Map<string, Promise<SourceState>>();
+  const pyramidsOpening = new Map<string, Promise<PyramidState>>();
   const background = new Set<Promise<unknown>>();
   const counters = { tilesGenerated: 0, basesBuilt: 0, overviewsBuilt: 0 };
   let baseChain: Promise<unknown> = Promise.resolve();
@@ -264,6 +266,18 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       remember(sources, sourceKey, existing, MAX_OPEN_SOURCES, evictSource);
       return existing;
     }
+    // Two opens of one source at once must share one state (one base build, one overview decode).
+    let opening = sourcesOpening.get(sourceKey);
+    if (!opening) {
+      opening = createSource(located, sourceKey, sha);
+      sourcesOpening.set(sourceKey, opening);
+      const done = () => sourcesOpening.delete(sourceKey);
+      opening.then(done, done);
+    }
+    return opening;
+  }
+
+  async function createSource(located: LocatedSource, sourceKey: string, sha: string | undefined): Promise<SourceState> {
     const desc = await describeSource(located);
     const dir = path.join(tilesDir, sourceKey);
     await fs.mkdir(dir, { recursive: true });
@@ -469,6 +483,40 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     return result;
   }
 
+  async function createPyramid(key: string, displayKey: string, source: SourceState, request: DisplayRequest): Promise<PyramidState> {
+    const { desc } = source;
+    const colormap = request.colormap ?? 'grey';
+    const known = knownSettings(request, desc.format);
+    const settings = known
+      ? Promise.resolve(known)
+      : ensureStats(source).then((stats) => resolveDisplay(request, desc.format, stats));
+    const state: PyramidState = {
+      key,
+      dir: path.join(source.dir, displayKey),
+      source,
+      request,
+      format: tileFormatFor(desc.bands, colormap),
+      outBands: displayBands(desc.bands, colormap),
+      overviewLevel: overviewLevelFor(desc.widthPx, desc.heightPx),
+      settings: track(settings),
+      resolved: known,
+      levels: new Map(),
+    };
+    settings.then(
+      (s) => (state.resolved = s),
+      () => undefined,
+    );
+    await fs.mkdir(state.dir, { recursive: true });
+    await writeAtomic(path.join(state.dir, 'image.dzi'), dziXml(desc.widthPx, desc.heightPx, state.format));
+    await writeAtomic(
+      path.join(state.dir, 'display.json'),
+      JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }),
+    );
+    // Start the overview now, so the first tile requests find it under way; the base follows in the background.
+    track(levelImage(state, state.overviewLevel).then(() => ensureBase(source)).catch(() => undefined));
+    return state;
+  }
+
   async function ensurePyramid(sourceRelPath: string, display?: DisplayRequest, opts?: EnsureOptions): Promise<PyramidInfo> {
     if (closed) throw new AppError('internal', 'The pyramid service is closed.');
     const request = normaliseRequest(display);
@@ -477,39 +525,17 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     const displayKey = hash16(JSON.stringify({ v: RENDER_VERSION, w: request.window ?? 'auto', g: request.gamma ?? 1, c: request.colormap ?? 'grey' }));
     const key = `${source.sourceKey}/${displayKey}`;
     let pyramid = pyramids.get(key);
-    if (!pyramid) {
-      const colormap = request.colormap ?? 'grey';
-      const known = knownSettings(request, desc.format);
-      const settings = known
-        ? Promise.resolve(known)
-        : ensureStats(source).then((stats) => resolveDisplay(request, desc.format, stats));
-      const state: PyramidState = {
-        key,
-        dir: path.join(source.dir, displayKey),
-        source,
-        request,
-        format: tileFormatFor(desc.bands, colormap),
-        outBands: displayBands(desc.bands, colormap),
-        overviewLevel: overviewLevelFor(desc.widthPx, desc.heightPx),
-        settings: track(settings),
-        resolved: known,
-        levels: new Map(),
-      };
-      settings.then(
-        (s) => (state.resolved = s),
-        () => undefined,
-      );
-      pyramid = state;
-      await fs.mkdir(state.dir, { recursive: true });
-      await writeAtomic(path.join(state.dir, 'image.dzi'), dziXml(desc.widthPx, desc.heightPx, state.format));
-      await writeAtomic(
-        path.join(state.dir, 'display.json'),
-        JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }),
-      );
-      // Start the overview now, so the first tile requests find it under way; the base follows in the background.
-      track(levelImage(state, state.overviewLevel).then(() => ensureBase(source)).catch(() => undefined));
-    } else {
+    if (pyramid) {
       await touch(path.join(pyramid.dir, 'display.json'));
+    } else {
+      let opening = pyramidsOpening.get(key);
+      if (!opening) {
+        opening = createPyramid(key, displayKey, source, request);
+        pyramidsOpening.set(key, opening);
+        const done = () => pyramidsOpening.delete(key);
+        opening.then(done, done);
+      }
+      pyramid = await opening;
     }
     remember(pyramids, key, pyramid, MAX_OPEN_PYRAMIDS);
     await touch(path.join(source.dir, 'source.json'));
