@@ -1,7 +1,7 @@
 /**
  * Inference benchmark: for each bundled model (or the test fixtures when none is bundled), a 2048×2048 RGB
  * image through the real pipeline (raw file in → inference host → raw float32 file out) on every provider that
- * works here. Prints a table and writes bench/results/inference.json.
+ * works here. Prints a table and writes bench/results/inference.json (and inference-huge.json for `--huge`).
  *
  *   XDG_RUNTIME_DIR=/tmp/lucida-xdg node_modules/.bin/node \
  *     --import ./src/main/services/inference/ts-hooks.mjs bench/inference.ts [--size 2048] [--tile 256] [--huge 20000]
@@ -172,8 +172,11 @@ async function main() {
 
     const results = path.join(root, 'bench/results');
     await mkdir(results, { recursive: true });
-    const json = { date: new Date().toISOString(), host: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null }, rows, huge, notes };
-    await writeFile(path.join(results, 'inference.json'), `${JSON.stringify(json, null, 2)}\n`);
+    const host = { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? null, node: process.version };
+    const date = new Date().toISOString();
+    // The whole-slide check takes long, so it keeps its own file and a plain run does not erase it.
+    if (rows.length > 0) await writeFile(path.join(results, 'inference.json'), `${JSON.stringify({ date, host, rows, notes }, null, 2)}\n`);
+    if (huge) await writeFile(path.join(results, 'inference-huge.json'), `${JSON.stringify({ date, host, huge }, null, 2)}\n`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
