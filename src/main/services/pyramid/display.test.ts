@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValueStatsAccumulator, boxDownsample, mapToDisplay, resolveDisplay } from './display';
+import { ValueStatsAccumulator, boxDownsample, colormapTable, mapToDisplay, resolveDisplay } from './display';
 
 describe('display mapping', () => {
   it('maps a 16-bit window linearly to 0…255 and clamps outside it', () => {
@@ -41,6 +41,15 @@ describe('display mapping', () => {
     expect(Array.from(mapToDisplay(rgb, 'uchar', 3, 2, settings))).toEqual([1, 2, 3, 250, 251, 252]);
     // RGBA keeps RGB.
     expect(Array.from(mapToDisplay(Uint8Array.from([9, 8, 7, 255]), 'uchar', 4, 1, settings))).toEqual([9, 8, 7]);
+  });
+
+  it('publishes the tables the tiles are drawn with', () => {
+    const grey = colormapTable('grey');
+    expect(grey.length).toBe(768);
+    expect(Array.from(grey.subarray(3 * 200, 3 * 200 + 3))).toEqual([200, 200, 200]);
+    const settings = resolveDisplay({ colormap: 'diverging', window: [0, 255] }, 'float', null);
+    const tile = mapToDisplay(Float32Array.from([37]), 'float', 1, 1, settings);
+    expect(Array.from(tile)).toEqual(Array.from(colormapTable('diverging').subarray(37 * 3, 37 * 3 + 3)));
   });
 
   it('box-averages blocks, partial ones at the edges included', () => {

@@ -102,6 +102,18 @@ export const COLORMAP_LUTS: Record<Exclude<Colormap, 'grey'>, Uint8Array> = {
   diverging: buildLut(divergingColour, false),
 };
 
+/**
+ * The 256 RGB entries (768 bytes) a colour map draws tiles with, grey included, for colour bars that match the
+ * tiles exactly. Entry i sits at t = i/255 across the window for grey and diverging, and at t = i/256 for the
+ * cyclic map (whose entry 0 is both ends of the window).
+ */
+export function colormapTable(colormap: Colormap): Uint8Array {
+  if (colormap !== 'grey') return COLORMAP_LUTS[colormap].slice();
+  const grey = new Uint8Array(256 * 3);
+  for (let i = 0; i < 256; i++) grey.fill(i, i * 3, i * 3 + 3);
+  return grey;
+}
+
 /** Bands a display tile has: RGB sources stay RGB, one-band sources are grey or coloured by the map. */
 export function displayBands(sourceBands: number, colormap: Colormap): 1 | 3 {
   if (sourceBands >= 3) return 3;

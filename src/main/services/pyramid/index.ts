@@ -7,6 +7,6 @@ export {
   type PyramidStats,
   type EnsureOptions,
 } from './service';
-export { COLORMAPS, type Colormap, type DisplayRequest, type DisplaySettings } from './display';
+export { COLORMAPS, COLORMAP_LUTS, colormapTable, type Colormap, type DisplayRequest, type DisplaySettings } from './display';
 export { TILE_SIZE_PX, TILE_OVERLAP_PX, type TileFormat } from './dzi';
 export { TileCancelledError, isTileCancelled } from './scheduler';
