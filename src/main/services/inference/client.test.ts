@@ -113,12 +113,18 @@ describe('the host process', () => {
   });
 
   it('reports a crash in words and starts a fresh host on the next call', async () => {
-    const firstPid = client.pid!;
-    const startsBefore = client.starts;
+    let firstPid = -1;
     const run = client.enhance(
       { modelId: 'tiny-unet-x1', input: small(900, 700), output: { kind: 'memory' }, provider: 'cpu', tileSizePx: 64 },
-      { onProgress: (e) => e.stage === 'tiles' && e.done === 1 && process.kill(firstPid, 'SIGKILL') },
+      {
+        onProgress: (e) => {
+          if (e.stage !== 'tiles' || e.done !== 1) return;
+          firstPid = client.pid!;
+          process.kill(firstPid, 'SIGKILL'); // what a native crash inside onnxruntime looks like from outside
+        },
+      },
     );
+    const startsBefore = client.starts;
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InferenceHostCrashed);
     expect((error as Error).message).toMatch(/inference process stopped unexpectedly \(it was killed \(SIGKILL\)\) during enhancement with model “tiny-unet-x1”.*restarted/);
