@@ -61,6 +61,7 @@ app.whenReady().then(async () => {
     rendererDir: path.join(__dirname, '../renderer'),
     resolveLibraryFile: services.resolveLibraryFile,
     stageUpload: services.stageUpload,
+    tileFileForRequest: services.tileFileForRequest,
   });
   registerIpc(createDispatcher(services.handlers), trustedOrigins);
   createWindow();

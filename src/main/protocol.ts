@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
-import { contentTypeFor, resolveStatic, SECURITY_HEADERS } from './host/static';
+import { contentTypeFor, resolveRequest, SECURITY_HEADERS } from './host/static';
 import { UPLOAD_PATH } from '../shared/wire';
 
 export const APP_SCHEME = 'app';
@@ -22,6 +22,8 @@ export interface ProtocolDeps {
   rendererDir: string;
   resolveLibraryFile: (relativePath: string) => string | null;
   stageUpload: (body: Readable, name: string) => Promise<string>;
+  /** Makes a missing deep-zoom tile (the pyramid service); null when the path is not a tile. */
+  tileFileForRequest?: (relPath: string, signal?: AbortSignal) => Promise<string | null>;
 }
 
 export function handleAppProtocol(deps: ProtocolDeps): void {
@@ -34,7 +36,7 @@ export function handleAppProtocol(deps: ProtocolDeps): void {
       const uploadId = await deps.stageUpload(Readable.fromWeb(request.body as import('node:stream/web').ReadableStream), name);
       return Response.json({ uploadId });
     }
-    const target = resolveStatic(url.pathname, deps.rendererDir, deps.resolveLibraryFile);
+    const target = await resolveRequest(url.pathname, deps.rendererDir, deps.resolveLibraryFile, deps.tileFileForRequest, request.signal);
     if (target.kind !== 'file') return new Response(target.kind, { status: target.kind === 'forbidden' ? 403 : 404 });
     const body = Readable.toWeb(fs.createReadStream(target.file)) as ReadableStream;
     return new Response(body, { headers: { 'content-type': contentTypeFor(target.file), ...SECURITY_HEADERS } });

@@ -199,6 +199,62 @@ export const modelSummarySchema = z.object({
 });
 export type ModelSummary = z.infer<typeof modelSummarySchema>;
 
+// ---------- the viewer ----------
+export const COLORMAP_NAMES = ['grey', 'cyclic', 'diverging'] as const;
+export const VIEWER_LAYER_ROLES = ['raw', 'enhanced', 'interpolated', 'amplitude', 'phase', 'difference', 'other'] as const;
+export type ViewerLayerRole = (typeof VIEWER_LAYER_ROLES)[number];
+
+export const displayRequestSchema = z.object({
+  window: z.tuple([z.number().finite(), z.number().finite()]).optional(),
+  gamma: z.number().positive('Gamma must be above 0.').max(10, 'Gamma is at most 10.').optional(),
+  colormap: z.enum(COLORMAP_NAMES).optional(),
+});
+export type DisplayRequest = z.infer<typeof displayRequestSchema>;
+
+export const displaySettingsSchema = z.object({
+  window: z.tuple([z.number(), z.number()]),
+  gamma: z.number(),
+  colormap: z.enum(COLORMAP_NAMES),
+});
+export type DisplaySettings = z.infer<typeof displaySettingsSchema>;
+
+/** One image the viewer can put in a pane: the capture itself or one of its derivatives. */
+export const viewerLayerSchema = z.object({
+  /** `raw`, or `d<derivative id>`. */
+  key: z.string(),
+  role: z.enum(VIEWER_LAYER_ROLES),
+  derivativeId: id.nullable(),
+  label: z.string(),
+  widthPx: z.number().int(),
+  heightPx: z.number().int(),
+  /** The layer's own pixel size; null when the session does not know it (the viewer then works in capture widths). */
+  pixelSizeUm: z.number().nullable(),
+  /** Units of the raw values read out: counts, rad, a.u., Δ (normalised). */
+  valueUnit: z.string(),
+  /** Which model made the pixels (enhanced, amplitude, phase, and the enhanced side of a difference). */
+  provenance: provenanceSchema.nullable(),
+  /** For a difference map: the derivative ids it subtracts (enhanced − interpolated). */
+  differenceOf: z.object({ enhancedId: id, interpolatedId: id }).nullable(),
+});
+export type ViewerLayer = z.infer<typeof viewerLayerSchema>;
+
+export const pyramidInfoSchema = z.object({
+  dziUrl: z.string(),
+  width: z.number().int(),
+  height: z.number().int(),
+  tileSize: z.number().int(),
+  overlap: z.number().int(),
+  format: z.enum(['jpeg', 'png']),
+  levels: z.number().int(),
+  sampleFormat: z.enum(['uchar', 'ushort', 'float']),
+  bands: z.number().int(),
+  /** Null until the image statistics are known (an auto window on 16-bit or float data). */
+  display: displaySettingsSchema.nullable(),
+});
+export type PyramidInfo = z.infer<typeof pyramidInfoSchema>;
+
+const layerRef = { captureId: id, derivativeId: id.nullable().optional() };
+
 // ---------- the table of calls ----------
 const entry = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 
@@ -245,6 +301,36 @@ export const calls = {
   'jobs.cancel': entry(jobSchema, z.object({ cancelled: z.boolean() }), 'Ask a running job to stop after the current item.'),
   'search.query': entry(z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).optional() }), z.array(searchHitSchema), 'Full-text search over ids, names, notes and tags.'),
   'models.list': entry(z.object({}), z.array(modelSummarySchema), 'Bundled and imported models.'),
+  'viewer.layers': entry(
+    z.object({ captureId: id }),
+    z.object({ capture: captureSchema, layers: z.array(viewerLayerSchema) }),
+    'A capture and every image the viewer can show for it (raw first), with roles, pixel sizes and provenance.',
+  ),
+  'viewer.pyramid': entry(
+    z.object({ ...layerRef, display: displayRequestSchema.optional() }),
+    pyramidInfoSchema,
+    'Opens a layer as a deep-zoom pyramid (tiles under /library/tiles/, made on demand) with a window, gamma and colour map.',
+  ),
+  'viewer.pixel': entry(
+    z.object({ ...layerRef, xPx: z.number().int().nonnegative(), yPx: z.number().int().nonnegative() }),
+    z.object({ values: z.array(z.number()), unit: z.string() }),
+    'Raw values (one per band, in the layer\'s own units) at a full-resolution pixel of a layer.',
+  ),
+  'viewer.interpolate': entry(
+    z.object({ captureId: id }),
+    derivativeSchema,
+    'Makes (once) a bicubic ×2 interpolation of the capture, to compare against a 2× network output; not a network output.',
+  ),
+  'viewer.difference': entry(
+    z.object({ captureId: id, derivativeId: id }),
+    derivativeSchema,
+    'Makes (once) the difference map of an enhanced derivative minus the bicubic ×2 raw, as float32 (normalised intensity).',
+  ),
+  'viewer.colormaps': entry(
+    z.object({}),
+    z.object({ grey: z.array(z.number().int()), cyclic: z.array(z.number().int()), diverging: z.array(z.number().int()) }),
+    'The 256-entry RGB tables the tiles are coloured with, so colour bars match the tiles exactly.',
+  ),
 } as const;
 
 export type Calls = typeof calls;

@@ -10,7 +10,7 @@ import { createServices } from '../services';
 import { resolveLibraryDir } from '../services/library/paths';
 import { createDispatcher } from '../rpc';
 import { clientMessageSchema, RPC_PATH, UPLOAD_PATH, type HostMessage } from '../../shared/wire';
-import { contentTypeFor, resolveStatic, SECURITY_HEADERS } from './static';
+import { contentTypeFor, isImmutableTile, resolveRequest, SECURITY_HEADERS } from './static';
 import { parseHostOptions } from './args';
 import { AppError } from '../../shared/errors';
 import os from 'node:os';
@@ -92,19 +92,27 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
       res.writeHead(405).end();
       return;
     }
-    const target = resolveStatic(url.pathname, rendererDir, services.resolveLibraryFile);
-    if (target.kind !== 'file') {
-      res.writeHead(target.kind === 'forbidden' ? 403 : 404).end(target.kind === 'forbidden' ? 'Forbidden' : 'Not found');
-      return;
-    }
-    const stat = fs.statSync(target.file);
-    res.writeHead(200, {
-      'content-type': contentTypeFor(target.file),
-      'content-length': stat.size,
-      'cache-control': url.pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    // A tile the viewer scrolled past is not worth making: the request's abort drops it from the pyramid's queue.
+    const abort = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) abort.abort();
     });
-    if (req.method === 'HEAD') res.end();
-    else fs.createReadStream(target.file).pipe(res);
+    void resolveRequest(url.pathname, rendererDir, services.resolveLibraryFile, services.tileFileForRequest, abort.signal).then((target) => {
+      if (res.destroyed) return;
+      if (target.kind !== 'file') {
+        res.writeHead(target.kind === 'forbidden' ? 403 : 404).end(target.kind === 'forbidden' ? 'Forbidden' : 'Not found');
+        return;
+      }
+      const stat = fs.statSync(target.file);
+      res.writeHead(200, {
+        'content-type': contentTypeFor(target.file),
+        'content-length': stat.size,
+        'cache-control':
+          url.pathname.startsWith('/assets/') || isImmutableTile(url.pathname) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      });
+      if (req.method === 'HEAD') res.end();
+      else fs.createReadStream(target.file).pipe(res);
+    });
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });

@@ -90,3 +90,40 @@ export function resolveStatic(
   }
   return { kind: 'not-found' };
 }
+
+/** Library tile requests, whose files the pyramid service makes on a miss. */
+export const TILE_URL_PREFIX = `${LIBRARY_URL_PREFIX}tiles/`;
+
+/**
+ * `resolveStatic`, plus the deep-zoom tile miss: a `/library/tiles/…` path not on disk goes to `makeTile` (the
+ * pyramid service's `tileFileForRequest`), which renders it. A tile the queue dropped or that is out of range is
+ * `not-found`, so the browser simply asks again later; the path guard stays the library's.
+ */
+export async function resolveRequest(
+  urlPath: string,
+  rendererDir: string,
+  resolveLibraryFile: (relativePath: string) => string | null,
+  makeTile: ((relPath: string, signal?: AbortSignal) => Promise<string | null>) | undefined,
+  signal?: AbortSignal,
+): Promise<StaticTarget> {
+  const target = resolveStatic(urlPath, rendererDir, resolveLibraryFile);
+  if (target.kind === 'file' || !makeTile || !urlPath.startsWith(TILE_URL_PREFIX)) return target;
+  let rel: string;
+  try {
+    rel = decodeURIComponent(urlPath.slice(LIBRARY_URL_PREFIX.length));
+  } catch {
+    return { kind: 'forbidden' };
+  }
+  try {
+    const file = await makeTile(rel, signal);
+    // The tile must still pass the library's own path guard once it exists.
+    return file && resolveLibraryFile(rel) ? { kind: 'file', file } : { kind: 'not-found' };
+  } catch {
+    return { kind: 'not-found' };
+  }
+}
+
+/** Tiles live under content-derived keys (source hash + display settings + render version): never stale. */
+export function isImmutableTile(urlPath: string): boolean {
+  return urlPath.startsWith(TILE_URL_PREFIX) && urlPath.includes('/image_files/');
+}

@@ -104,6 +104,12 @@ const MALFORMED: Record<CallName, unknown[]> = {
   'jobs.cancel': [{}, { jobId: 5 }],
   'search.query': [{ text: '' }, { text: '   ' }, { text: 'x'.repeat(201) }, { text: 'x', limit: 0 }, { text: 'x', limit: 1000 }],
   'models.list': [null, 'all'],
+  'viewer.layers': [{}, { captureId: 0 }],
+  'viewer.pyramid': [{}, { captureId: 1, display: { gamma: 0 } }, { captureId: 1, display: { colormap: 'rainbow' } }, { captureId: 1, display: { window: [0, Infinity] } }],
+  'viewer.pixel': [{ captureId: 1 }, { captureId: 1, xPx: -1, yPx: 0 }, { captureId: 1, xPx: 0.5, yPx: 0 }],
+  'viewer.interpolate': [{}, { captureId: 'x' }],
+  'viewer.difference': [{ captureId: 1 }, { captureId: 1, derivativeId: 0 }],
+  'viewer.colormaps': [null, 3],
 };
 
 describe('handlers', () => {
@@ -177,6 +183,20 @@ describe('handlers', () => {
     expect(await call('annotations.delete', { id: box.id })).toEqual({ deleted: false });
     expect(await dispatch('annotations.create', { captureId: 999_999, geometry: { kind: 'point', at: { xUm: 0, yUm: 0 } } })).toMatchObject({ ok: false, error: { code: 'not-found' } });
     expect(await call('models.list', {})).toEqual([expect.objectContaining({ id: 'tiny', sizeBytes: 1 })]);
+
+    expect(await call('viewer.layers', { captureId: capture.id })).toMatchObject({ layers: [{ key: 'raw', pixelSizeUm: 1.12 }] });
+    expect(await call('viewer.pyramid', { captureId: capture.id, display: { gamma: 0.8 } })).toMatchObject({ width: 20, height: 10, bands: 3 });
+    expect(await call('viewer.pixel', { captureId: capture.id, xPx: 1, yPx: 1 })).toMatchObject({ values: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+    const interpolated = await call<{ id: number; width: number }>('viewer.interpolate', { captureId: capture.id });
+    expect(interpolated.width).toBe(40);
+    fs.mkdirSync(path.join(libraryDir, 'derived', 'calls'), { recursive: true });
+    write(path.join(libraryDir, 'derived', 'calls'), 'enhanced.png', await pngRgb8(40, 20));
+    const enhanced = await services.recordDerivative({
+      captureId: capture.id, kind: 'enhanced', file: 'derived/calls/enhanced.png', width: 40, height: 20, dtype: 'uint8', channels: 3, pixelSizeUm: 0.56,
+      provenance: { modelId: 'tiny', modelVersion: '1', weightsSha256: 'b'.repeat(64), executionProvider: 'cpu', tileSize: null, tileHalo: null, durationMs: null },
+    });
+    expect(await call('viewer.difference', { captureId: capture.id, derivativeId: enhanced.id })).toMatchObject({ dtype: 'float32', width: 40 });
+    expect(await call('viewer.colormaps', {})).toMatchObject({ grey: expect.any(Array) });
 
     // The domain errors come back as envelopes a person can read.
     expect(await dispatch('specimens.create', { accessionId: 'call-001' })).toEqual({

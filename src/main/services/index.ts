@@ -12,6 +12,8 @@ import * as catalog from './catalog';
 import { ImportJobs } from './library/importer';
 import { openLibrary } from './library/library';
 import { listModels } from './models/models';
+import { createPyramidService } from './pyramid';
+import { createViewerService } from './viewer';
 
 export interface ServicesOptions {
   /** The library folder (see `resolveLibraryDir`); created if missing. */
@@ -44,6 +46,12 @@ export interface Services {
    * removes the file and throws not-found, so neither a row without a file nor a stray file remains.
    */
   recordDerivative(input: catalog.NewDerivative): Promise<Derivative>;
+  /**
+   * For hosts, when `/library/tiles/…` is not on disk: makes the tile through the pyramid service and returns its
+   * file, or null when the path is not a tile of an open (or reopenable) pyramid. Aborting the signal (the browser
+   * gave up on the request) drops it from the queue.
+   */
+  tileFileForRequest(relPath: string, signal?: AbortSignal): Promise<string | null>;
   /** Resolves when no import job is running (tests, clean shutdown). */
   idle(): Promise<void>;
   /**
@@ -71,6 +79,23 @@ export function createServices(options: ServicesOptions): Services {
     if (closing) throw new AppError('internal', 'Lucida is shutting down; try again after it restarts.');
   };
   const changed = (entity: 'specimen' | 'session' | 'capture', id: number | null) => emit('catalog.changed', { entity, id });
+  const pyramid = createPyramidService({ libraryDir: library.dir });
+  const recordDerivative = async (input: catalog.NewDerivative): Promise<Derivative> => {
+    assertOpen();
+    const file = library.resolveLibraryFile(input.file);
+    if (!input.file.startsWith('derived/') || !file || !(await fs.stat(file)).isFile()) {
+      throw new AppError('internal', `The result file ${input.file} is not in the library's derived/ folder; it was not recorded.`);
+    }
+    try {
+      const derivative = catalog.insertDerivative(db, input);
+      changed('capture', input.captureId);
+      return derivative;
+    } catch (error) {
+      await library.removeFiles([input.file]);
+      throw error;
+    }
+  };
+  const viewer = createViewerService({ db, libraryDir: library.dir, pyramid, record: recordDerivative });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -174,6 +199,19 @@ export function createServices(options: ServicesOptions): Services {
     // Read on every call: the list is small, and a model dropped into the folder shows up without a restart.
     'models.list': async () =>
       (await listModels(options.resourcesDir, log)).map(({ dir: _dir, modelFile: _file, ...summary }) => summary),
+
+    'viewer.layers': ({ captureId }) => viewer.layers(captureId),
+    'viewer.pyramid': ({ captureId, derivativeId, display }) => viewer.openPyramid(captureId, derivativeId, display),
+    'viewer.pixel': ({ captureId, derivativeId, xPx, yPx }) => viewer.pixel(captureId, derivativeId, xPx, yPx),
+    'viewer.interpolate': ({ captureId }) => {
+      assertOpen();
+      return viewer.interpolate(captureId);
+    },
+    'viewer.difference': ({ captureId, derivativeId }) => {
+      assertOpen();
+      return viewer.difference(captureId, derivativeId);
+    },
+    'viewer.colormaps': () => viewer.colormaps(),
   };
 
   return {
@@ -184,24 +222,13 @@ export function createServices(options: ServicesOptions): Services {
       assertOpen();
       return library.stageUpload(readable, name);
     },
-    recordDerivative: async (input) => {
-      assertOpen();
-      const file = library.resolveLibraryFile(input.file);
-      if (!input.file.startsWith('derived/') || !file || !(await fs.stat(file)).isFile()) {
-        throw new AppError('internal', `The result file ${input.file} is not in the library's derived/ folder; it was not recorded.`);
-      }
-      try {
-        const derivative = catalog.insertDerivative(db, input);
-        changed('capture', input.captureId);
-        return derivative;
-      } catch (error) {
-        await library.removeFiles([input.file]);
-        throw error;
-      }
-    },
+    recordDerivative,
+    tileFileForRequest: (relPath, signal) => pyramid.tileFileForRequest(relPath, { signal }),
     idle: () => jobs.idle(),
     close: () => {
       // With nothing running, close at once: hosts call this without awaiting right before process.exit.
+      // The pyramid's tile jobs only read the library's files, never the catalog: they finish on their own.
+      void pyramid.close().catch(() => undefined);
       closing ??= jobs.running === 0 ? Promise.resolve(library.close()) : jobs.stopAll().finally(() => library.close());
       return closing;
     },
