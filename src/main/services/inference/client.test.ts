@@ -156,6 +156,17 @@ describe('the host process', () => {
     expect(check).toMatchObject({ valid: false, reason: 'hash-mismatch' });
   });
 
+  it('gives the host back when idle, if asked, and starts it again on demand', async () => {
+    const idle = createInferenceClient({ spawn: devSpawner(), config: { modelRoots: [FIXTURES] }, idleShutdownMs: 100, log: () => {} });
+    await idle.ladder();
+    expect(idle.pid).toBeDefined();
+    await new Promise((r) => setTimeout(r, 400));
+    expect(idle.pid).toBeUndefined();
+    expect((await idle.ladder()).at(-1)?.provider).toBe('cpu');
+    expect(idle.starts).toBe(2);
+    await idle.close();
+  });
+
   it('moves typed arrays intact over the process boundary', async () => {
     const input = await readFile(path.join(FIXTURES, 'tiny-sr-x2', 'input.npy'));
     expect(input.byteLength).toBeGreaterThan(0);

@@ -124,12 +124,33 @@ interface Pending {
   onProgress?: (event: ProgressEvent) => void;
 }
 
-export function createInferenceClient(options: { spawn: HostSpawner; config: HostConfig; log?: (message: string) => void }): InferenceClient {
+export interface InferenceClientOptions {
+  spawn: HostSpawner;
+  config: HostConfig;
+  log?: (message: string) => void;
+  /** Stop the host after this long without calls, giving its GPU memory back; it restarts on the next call. */
+  idleShutdownMs?: number;
+}
+
+export function createInferenceClient(options: InferenceClientOptions): InferenceClient {
   const log = options.log ?? ((m: string) => console.error(m));
   let host: HostHandle | null = null;
   let starts = 0;
   let nextId = 1;
   const pending = new Map<number, Pending>();
+  let idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  function settle(): void {
+    if (options.idleShutdownMs === undefined || pending.size > 0 || !host) return;
+    const handle = host;
+    idleTimer = setTimeout(() => {
+      idleTimer = null;
+      if (host !== handle || pending.size > 0) return;
+      host = null;
+      handle.kill();
+    }, options.idleShutdownMs);
+    idleTimer.unref?.();
+  }
 
   function start(): HostHandle {
     const handle = options.spawn();
@@ -143,6 +164,7 @@ export function createInferenceClient(options: { spawn: HostSpawner; config: Hos
         pending.delete(message.id);
         if (message.ok) call.resolve(message.value);
         else call.reject(fromWire(message.error));
+        settle();
       }
     });
     handle.onExit((exit) => {
@@ -164,6 +186,10 @@ export function createInferenceClient(options: { spawn: HostSpawner; config: Hos
 
   function call<M extends HostMethod>(method: M, params: HostMethods[M]['params'], label: string, control: CallControl = {}): Promise<HostMethods[M]['result']> {
     if (control.signal?.aborted) return Promise.reject(new InferenceCancelled());
+    if (idleTimer) {
+      clearTimeout(idleTimer);
+      idleTimer = null;
+    }
     const handle = host ?? start();
     const id = nextId++;
     return new Promise((resolve, reject) => {
@@ -201,6 +227,7 @@ export function createInferenceClient(options: { spawn: HostSpawner; config: Hos
       return starts;
     },
     close: async () => {
+      if (idleTimer) clearTimeout(idleTimer);
       const handle = host;
       host = null;
       if (!handle) return;

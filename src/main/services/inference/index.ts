@@ -3,7 +3,7 @@
  * its own process (host-process.ts); everything the main side needs goes through `createInferenceClient`.
  */
 export { createInferenceClient, forkSpawner, utilityProcessSpawner, InferenceHostCrashed, toAppError } from './client';
-export type { CallControl, HostExit, HostHandle, HostSpawner, InferenceClient, UtilityProcessLike } from './client';
+export type { CallControl, HostExit, HostHandle, HostSpawner, InferenceClient, InferenceClientOptions, UtilityProcessLike } from './client';
 export type { EnhanceInput, EnhanceOutput, EnhanceRequest, EnhanceResult, ProgressEvent, ProgressStage, ValidationResult } from './engine';
 export { manifestSchema, ModelPackageError, readManifest, sha256File, MODEL_TASKS } from './manifest';
 export type { ModelManifest, Normalisation } from './manifest';
