@@ -101,10 +101,12 @@ export interface PyramidStats extends SchedulerStats {
 }
 
 export interface PyramidService {
+  /** Writes the DZI at once and starts the overview, then the base copy, in the background. */
   ensurePyramid(sourceRelPath: string, display?: DisplayRequest, options?: EnsureOptions): Promise<PyramidInfo>;
   /**
    * Does the slow part of opening ahead of time (for the import job, right after a capture lands): decodes the
-   * overview and writes the base copy, so a later `ensurePyramid` draws its first tiles without decoding the file.
+   * overview and keeps it (a few MB), so a later `ensurePyramid` draws its first tiles without decoding the file.
+   * The full-size base copy is left to the first open (16-bit and float sources need it for their statistics).
    */
   prepare(sourceRelPath: string, display?: DisplayRequest, options?: EnsureOptions): Promise<PyramidInfo>;
   /** Absolute path of a tile, made first if missing. Rejects with TileCancelledError when dropped from the queue. */
@@ -324,8 +326,9 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
           const raster = await ensureBase(source);
           const { widthPx, heightPx, bands, format } = raster.info;
           const pixels = widthPx * heightPx;
-          // Floats are sorted, so they are sampled (every nth pixel, at most ~4 M values); integers are counted exactly.
-          const accumulator = new ValueStatsAccumulator(format, format === 'float' ? Math.max(1, Math.floor(pixels / 4_000_000)) : 1);
+          // Floats are sorted, so they are sampled (every nth pixel, about a million values: a thousand in each 0.1 % tail);
+          // integers are counted exactly.
+          const accumulator = new ValueStatsAccumulator(format, format === 'float' ? Math.max(1, Math.floor(pixels / 1_000_000)) : 1);
           const rowsPerChunk = Math.max(1, Math.floor((16 * 1024 * 1024) / (widthPx * bands * bytesPerSample(format))));
           for (let top = 0; top < heightPx; top += rowsPerChunk) {
             const rows = Math.min(rowsPerChunk, heightPx - top);
@@ -512,12 +515,12 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       path.join(state.dir, 'display.json'),
       JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }),
     );
-    // Start the overview now, so the first tile requests find it under way; the base follows in the background.
-    track(levelImage(state, state.overviewLevel).then(() => ensureBase(source)).catch(() => undefined));
+    // Start the overview now, so the first tile requests find it under way.
+    track(levelImage(state, state.overviewLevel).catch(() => undefined));
     return state;
   }
 
-  async function ensurePyramid(sourceRelPath: string, display?: DisplayRequest, opts?: EnsureOptions): Promise<PyramidInfo> {
+  async function ensurePyramid(sourceRelPath: string, display?: DisplayRequest, opts?: EnsureOptions, startBase = true): Promise<PyramidInfo> {
     if (closed) throw new AppError('internal', 'The pyramid service is closed.');
     const request = normaliseRequest(display);
     const source = await openSource(sourceRelPath, opts);
@@ -538,6 +541,11 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       pyramid = await opening;
     }
     remember(pyramids, key, pyramid, MAX_OPEN_PYRAMIDS);
+    if (startBase && !source.base) {
+      // Zooming in past the overview needs the base; build it in the background, after the overview.
+      const opened = pyramid;
+      track(levelImage(opened, opened.overviewLevel).then(() => ensureBase(source)).catch(() => undefined));
+    }
     await touch(path.join(source.dir, 'source.json'));
     maybePrune();
     return {
@@ -594,12 +602,11 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
   }
 
   return {
-    ensurePyramid,
+    ensurePyramid: (sourceRelPath, display, opts) => ensurePyramid(sourceRelPath, display, opts),
     async prepare(sourceRelPath, display, opts) {
-      const info = await ensurePyramid(sourceRelPath, display, opts);
+      const info = await ensurePyramid(sourceRelPath, display, opts, false);
       const pyramid = await pyramidFor(info.key);
       await levelImage(pyramid, pyramid.overviewLevel);
-      await ensureBase(pyramid.source);
       return { ...info, display: pyramid.resolved };
     },
     tileFile,
