@@ -75,7 +75,7 @@ interface Row {
   viewportLevel: number;
   viewportTiles: number;
   viewportLevelMs: number;
-  /** The same, when `prepare` ran at import (overview and base on disk, no tile of this display yet). */
+  /** The same on a reopen, or after `prepare` at import: the overview is on disk, no tile of this display yet. */
   preparedFirstTileMs: number;
   preparedViewportLevelMs: number;
   baseReadyMs: number;
@@ -83,6 +83,7 @@ interface Row {
   halfResTilesPerS: number;
   cachedTileMs: number;
   pixelReadoutMs: number;
+  fullResTileKB: number;
 }
 
 async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: string): Promise<Row> {
@@ -131,12 +132,15 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
     for (let i = 0; tiles.length < count && r0 + Math.floor(i / patchCols) < g.rows; i++) tiles.push([c0 + (i % patchCols), r0 + Math.floor(i / patchCols)]);
     count = tiles.length;
     const start = now();
-    await Promise.all(tiles.map(([c, r]) => service.tileFile(info.key, lvl, c, r)));
-    return count / ((now() - start) / 1000);
+    const files = await Promise.all(tiles.map(([c, r]) => service.tileFile(info.key, lvl, c, r)));
+    const seconds = (now() - start) / 1000;
+    let bytes = 0;
+    for (const f of files) bytes += (await fs.stat(f)).size;
+    return { perS: count / seconds, meanKB: bytes / files.length / 1024 };
   };
   const top = dzi.maxLevel(info.width, info.height);
-  const fullResTilesPerS = await rate(top, 48);
-  const halfResTilesPerS = await rate(top - 1, 48);
+  const fullRes = await rate(top, 48);
+  const halfRes = await rate(top - 1, 48);
   const hitStart = now();
   for (let i = 0; i < 100; i++) await service.tileFile(info.key, level, 0, 0);
   const cachedTileMs = (now() - hitStart) / 100;
@@ -162,8 +166,9 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
     preparedFirstTileMs: round(prepared.firstTileMs),
     preparedViewportLevelMs: round(prepared.viewportLevelMs),
     baseReadyMs: round(baseReadyMs),
-    fullResTilesPerS: round(fullResTilesPerS),
-    halfResTilesPerS: round(halfResTilesPerS),
+    fullResTilesPerS: round(fullRes.perS),
+    halfResTilesPerS: round(halfRes.perS),
+    fullResTileKB: round(fullRes.meanKB),
     cachedTileMs: Math.round(cachedTileMs * 1000) / 1000,
     pixelReadoutMs: Math.round(pixelReadoutMs * 1000) / 1000,
   };
@@ -183,11 +188,12 @@ try {
       'first tile ms': r.firstTileMs,
       [`viewport level (${'tiles'})`]: `${r.viewportLevel} (${r.viewportTiles})`,
       'viewport level ready ms': r.viewportLevelMs,
-      'prepared: first tile ms': r.preparedFirstTileMs,
-      'prepared: level ready ms': r.preparedViewportLevelMs,
+      'reopen: first tile ms': r.preparedFirstTileMs,
+      'reopen: level ready ms': r.preparedViewportLevelMs,
       'base ready ms': r.baseReadyMs,
       'full-res tiles/s': r.fullResTilesPerS,
       '½-res tiles/s': r.halfResTilesPerS,
+      'tile KB': r.fullResTileKB,
       'cache hit ms': r.cachedTileMs,
       'pixel readout ms': r.pixelReadoutMs,
     })),
