@@ -1,0 +1,112 @@
+/**
+ * The viewer's lock in Chromium: a raw capture (0.5 µm/px) and its bicubic ×2 (0.25 µm/px) side by side; zooming
+ * and panning either pane keeps the other on the same micrometre position (within 0.5 % of the field of view),
+ * in the middle of the gesture and after it, and the panes come to rest (no ping-pong). The scale bar shows a
+ * round length that matches the scale.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { niceScaleBar } from '../src/shared/viewport';
+import { startLucida, unexpectedProblems, type Lucida } from './harness';
+import { centers, expectLocked, importCaptures, makeSpecimenPng, openBySearch, waitDrawn, waitStill, zoomAndPan } from './viewer-steps';
+
+const NAME = 'lock-specimen.png';
+const W = 1200;
+const H = 900;
+const PIXEL_UM = 0.5;
+
+describe('viewer: panes locked in micrometres', () => {
+  let app: Lucida;
+
+  beforeAll(async () => {
+    app = await startLucida('viewer');
+    const file = path.join(`${app.libraryDir}-inputs`, NAME);
+    await makeSpecimenPng(file, W, H);
+    await app.open();
+    await importCaptures(app.page, [file], PIXEL_UM);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('opens a capture from search and makes its bicubic ×2 to compare with', async () => {
+    const { page } = app;
+    await openBySearch(page, NAME);
+    await page.getByTestId('pane-0').waitFor();
+    await page.getByRole('button', { name: 'Bicubic ×2' }).first().click();
+    await page.getByTestId('pane-1').waitFor();
+    await expect.poll(() => page.getByTestId('pane-1').getAttribute('data-layers')).toMatch(/^d\d+$/);
+    await page.getByTestId('pane-1').getByText('Bicubic ×2 of raw — not a network output').waitFor();
+    await page.getByTestId('pane-0').getByTestId('provenance-badge').filter({ hasText: 'Raw capture' }).waitFor();
+    await waitDrawn(page, 2);
+    const [a, b] = await waitStill(page);
+    // Both panes show the whole 600 µm wide specimen at home, at the same µm per screen pixel.
+    expectLocked([a, b]);
+    expect(a!.xUm).toBeCloseTo((W * PIXEL_UM) / 2, 0);
+  });
+
+  it('follows the left pane when it is zoomed and panned, mid-gesture and at rest', async () => {
+    const { page } = app;
+    const before = (await centers(page))[0]!;
+    await zoomAndPan(page, 0, 4, { dx: 120, dy: 60 });
+    // Mid-animation: the follower is moved in the leader's frame, so they agree even now.
+    expectLocked(await centers(page));
+    const rest = await waitStill(page);
+    expectLocked(rest);
+    expect(rest[0]!.umPerScreenPx).toBeLessThan(before.umPerScreenPx / 2);
+    await expect(page.evaluate(() => window.__lucidaViewer?.leader())).resolves.toBe(0);
+    await app.screenshot('viewer-side-by-side');
+  });
+
+  it('follows the right pane the same way (one leader at a time)', async () => {
+    const { page } = app;
+    const before = (await centers(page))[1]!;
+    await zoomAndPan(page, 1, -2, { dx: -150, dy: -40 });
+    expectLocked(await centers(page));
+    const rest = await waitStill(page);
+    expectLocked(rest);
+    expect(rest[1]!.umPerScreenPx).toBeGreaterThan(before.umPerScreenPx);
+    await expect(page.evaluate(() => window.__lucidaViewer?.leader())).resolves.toBe(1);
+  });
+
+  it('does not oscillate after the gesture: the view stays put', async () => {
+    const { page } = app;
+    const first = await waitStill(page);
+    await page.waitForTimeout(600);
+    const later = await centers(page);
+    expect(later).toEqual(first);
+  });
+
+  it('shows a round scale-bar length that matches the scale', async () => {
+    const { page } = app;
+    const [view] = await centers(page);
+    const bar = page.getByTestId('scale-bar-0');
+    const expected = niceScaleBar(view!.umPerScreenPx, 160);
+    await expect.poll(() => bar.textContent()).toBe(expected.label);
+    expect(Number(await bar.getAttribute('data-length-um'))).toBe(expected.lengthUm);
+    expect(Number(await bar.getAttribute('data-length-px'))).toBeCloseTo(expected.lengthPx, 1);
+    // Home on the 600 µm wide capture: the bar is a round number of micrometres.
+    await page.keyboard.press('0');
+    const [home] = await waitStill(page);
+    const atHome = niceScaleBar(home!.umPerScreenPx, 160);
+    await expect.poll(() => bar.textContent()).toBe(atHome.label);
+    expect(atHome.label).toMatch(/^(1|2|5)0* µm$/);
+  });
+
+  it('unlocks with L and locks again', async () => {
+    const { page } = app;
+    await page.keyboard.press('l');
+    await page.getByRole('button', { name: 'Unlocked' }).waitFor();
+    await zoomAndPan(page, 0, 2, { dx: 80, dy: 0 });
+    const apart = await waitStill(page);
+    expect(Math.abs(apart[0]!.umPerScreenPx - apart[1]!.umPerScreenPx) / apart[0]!.umPerScreenPx).toBeGreaterThan(0.05);
+    await page.keyboard.press('l');
+    await page.getByRole('button', { name: 'Locked', exact: true }).waitFor();
+    expectLocked(await waitStill(page));
+  });
+
+  it('logged no errors', () => {
+    expect(unexpectedProblems(app.problems)).toEqual([]);
+  });
+});
