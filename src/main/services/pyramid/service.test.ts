@@ -350,6 +350,32 @@ describe('cache keys and paths', () => {
     }
   });
 
+  it('on a cold open, draws the smallest levels from the thumbnail while the overview decodes', async () => {
+    const dir = await makeLibrary();
+    try {
+      await writePng8(path.join(dir, 'images/big.png'), 6000, 4000, 3);
+      await fs.mkdir(path.join(dir, 'thumbs'));
+      // A thumbnail that is plainly not the image, so the test sees where each tile came from.
+      await sharp({ create: { width: 256, height: 171, channels: 3, background: { r: 255, g: 0, b: 0 } } }).png().toFile(path.join(dir, 'thumbs/big.png'));
+      const viewer = createPyramidService({ libraryDir: dir });
+      const info = await viewer.ensurePyramid('images/big.png', undefined, { previewRelPath: 'thumbs/big.png' });
+      const red = async (key: string, level: number) => {
+        const { data } = await decodeRaw(await viewer.tileFile(key, level, 0, 0));
+        return data[0] > 240 && data[1] < 16 && data[2] < 16; // JPEG tiles: near, not exactly, pure red
+      };
+      expect(await red(info.key, 7)).toBe(true); // 94×63: within the thumbnail
+      expect(await red(info.key, 10)).toBe(false); // 750×500: from the overview
+      // Once the overview is there, levels not yet made come from it.
+      expect(await red(info.key, 6)).toBe(false);
+      // Settings that change the pixels never use the thumbnail.
+      const windowed = await viewer.ensurePyramid('images/big.png', { window: [0, 100] }, { previewRelPath: 'thumbs/big.png' });
+      expect(await red(windowed.key, 5)).toBe(false);
+      await viewer.close();
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reopens a pyramid made in an earlier session when a host asks for one of its tiles', async () => {
     const dir = await makeLibrary();
     try {

@@ -47,7 +47,7 @@ import {
 } from './dzi';
 import { RasterFile, bytesPerSample, vipsHeader } from './raster';
 import { LifoScheduler, type SchedulerStats } from './scheduler';
-import { type LocatedSource, SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, writeBase } from './source';
+import { type LocatedSource, SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, resolveLibraryFile, writeBase } from './source';
 import { pruneTileCache } from './cache';
 
 /** Bumped when the rendering changes, so tiles made by older code are not served as if current. */
@@ -74,6 +74,12 @@ export interface PyramidServiceOptions {
 export interface EnsureOptions {
   /** The catalog's sha256 of the source, when known: makes the cache key follow content, not timestamps. */
   sourceSha256?: string;
+  /**
+   * A small 8-bit copy of the same image (the catalog thumbnail, library-relative). While the overview of a large
+   * 8-bit capture is still decoding, the levels no bigger than this copy are cut from it, so a cold open draws a
+   * coarse whole image at once and sharpens when the overview lands. Ignored for other sources and settings.
+   */
+  previewRelPath?: string;
 }
 
 export interface PyramidInfo {
@@ -159,6 +165,9 @@ interface PyramidState {
   settings: Promise<DisplaySettings>;
   resolved: DisplaySettings | null;
   levels: Map<number, Promise<LevelImage>>;
+  overviewReady: boolean;
+  /** The thumbnail standing in for the smallest levels until the overview is ready (see `previewRelPath`). */
+  preview: { file: string; maxSidePx: number; levels: Map<number, Promise<LevelImage>> } | null;
 }
 
 const hash16 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -435,7 +444,9 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     let tile: Uint8Array;
     let bands: number;
     if (level <= pyramid.overviewLevel) {
-      const image = await levelImage(pyramid, level);
+      const { width, height } = levelSize(desc.widthPx, desc.heightPx, level);
+      const fromPreview = !pyramid.overviewReady && pyramid.preview !== null && Math.max(width, height) <= pyramid.preview.maxSidePx;
+      const image = await (fromPreview ? previewLevel(pyramid, level) : levelImage(pyramid, level));
       bands = image.bands;
       tile = new Uint8Array(rect.width * rect.height * bands);
       const rowBytes = rect.width * bands;
@@ -489,7 +500,43 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     return result;
   }
 
-  async function createPyramid(key: string, displayKey: string, source: SourceState, request: DisplayRequest): Promise<PyramidState> {
+  /** The thumbnail as a stand-in, only where it shows the same pixels: 8-bit files displayed as stored, overview not yet kept. */
+  async function previewFor(source: SourceState, request: DisplayRequest, overviewLevel: number, previewRelPath: string | undefined): Promise<PyramidState['preview']> {
+    const { desc } = source;
+    const asStored = !request.window && (request.gamma ?? 1) === 1 && (request.colormap ?? 'grey') === 'grey';
+    if (!previewRelPath || desc.format !== 'uchar' || desc.kind !== 'image' || !asStored) return null;
+    if (existsSync(path.join(source.dir, `overview-${overviewLevel}-lanczos3.v`))) return null;
+    try {
+      const file = await resolveLibraryFile(libraryDir, previewRelPath);
+      const meta = await sharp(file, SHARP_INPUT).metadata();
+      const maxSidePx = Math.max(meta.width ?? 0, meta.height ?? 0);
+      return maxSidePx > 0 ? { file, maxSidePx, levels: new Map() } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function previewLevel(pyramid: PyramidState, level: number): Promise<LevelImage> {
+    const preview = pyramid.preview as NonNullable<PyramidState['preview']>;
+    let image = preview.levels.get(level);
+    if (!image) {
+      const { desc } = pyramid.source;
+      const size = levelSize(desc.widthPx, desc.heightPx, level);
+      const grey = desc.bands <= 2;
+      image = sharp(preview.file, SHARP_INPUT)
+        .resize(size.width, size.height, { fit: 'fill' })
+        .removeAlpha()
+        .toColourspace(grey ? 'b-w' : 'srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+        .then(({ data, info }) => ({ pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, bands: info.channels }));
+      preview.levels.set(level, image);
+      image.catch(() => preview.levels.delete(level));
+    }
+    return image;
+  }
+
+  async function createPyramid(key: string, displayKey: string, source: SourceState, request: DisplayRequest, opts: EnsureOptions | undefined): Promise<PyramidState> {
     const { desc } = source;
     const colormap = request.colormap ?? 'grey';
     const known = knownSettings(request, desc.format);
@@ -506,7 +553,10 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       settings: track(settings),
       resolved: known,
       levels: new Map(),
+      overviewReady: false,
+      preview: null,
     };
+    state.preview = await previewFor(source, request, state.overviewLevel, opts?.previewRelPath);
     settings.then(
       (s) => (state.resolved = s),
       () => undefined,
@@ -518,7 +568,14 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }),
     );
     // Start the overview now, so the first tile requests find it under way.
-    track(levelImage(state, state.overviewLevel).catch(() => undefined));
+    track(
+      levelImage(state, state.overviewLevel)
+        .then(() => {
+          state.overviewReady = true;
+          state.preview = null;
+        })
+        .catch(() => undefined),
+    );
     return state;
   }
 
@@ -535,7 +592,7 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     } else {
       let opening = pyramidsOpening.get(key);
       if (!opening) {
-        opening = createPyramid(key, displayKey, source, request);
+        opening = createPyramid(key, displayKey, source, request, opts);
         pyramidsOpening.set(key, opening);
         const done = () => pyramidsOpening.delete(key);
         opening.then(done, done);
