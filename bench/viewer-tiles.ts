@@ -71,6 +71,8 @@ interface Row {
   format: string;
   sourceMB: number;
   ensureMs: number;
+  /** All tiles of the levels up to 256 px (cut from the thumbnail on a cold open). */
+  coarseLevelsMs: number;
   firstTileMs: number;
   viewportLevel: number;
   viewportTiles: number;
@@ -95,12 +97,28 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
   writer = format === 'jpeg' ? writer.jpeg({ quality: 90 }) : format === 'png' ? writer.png({ compressionLevel: 3 }) : writer.tiff({ compression: 'lzw' });
   await writer.toFile(file);
   const sourceMB = (await fs.stat(file)).size / 1e6;
+  // The import job's thumbnail (256 px), which a cold open may stand in for the coarsest levels.
+  const thumbRel = 'thumbs/capture.png';
+  await fs.mkdir(path.join(libraryDir, 'thumbs'), { recursive: true });
+  await sharp(raw, { raw: { width: side, height: side, channels: 3 }, limitInputPixels: false })
+    .resize(256, 256, { fit: 'inside' })
+    .png()
+    .toFile(path.join(libraryDir, thumbRel));
 
   /** Opens the image and asks for every tile of the level a whole-image view needs, as OpenSeadragon would. */
   const open = async (service: ReturnType<typeof pyramid.createPyramidService>) => {
     const t0 = now();
-    const info = await service.ensurePyramid(rel);
+    const info = await service.ensurePyramid(rel, undefined, { previewRelPath: thumbRel });
     const ensureMs = now() - t0;
+    // OpenSeadragon also asks for the coarse levels and draws them stretched until the sharp ones arrive.
+    let coarseMs = Infinity;
+    const coarse: Promise<string>[] = [];
+    for (let l = 0; l <= dzi.maxLevel(info.width, info.height); l++) {
+      const s = dzi.levelSize(info.width, info.height, l);
+      if (Math.max(s.width, s.height) > 256) break;
+      coarse.push(service.tileFile(info.key, l, 0, 0));
+    }
+    const coarseDone = Promise.all(coarse).then(() => (coarseMs = now() - t0));
     const level = dzi.levelFittingViewport(info.width, info.height, VIEWPORT);
     const grid = dzi.tileGrid(dzi.levelSize(info.width, info.height, level));
     const wanted: [number, number][] = [];
@@ -113,12 +131,14 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
         }),
       ),
     );
-    return { info, t0, ensureMs, level, tiles: wanted.length, firstTileMs, viewportLevelMs: now() - t0 };
+    const viewportLevelMs = now() - t0;
+    await coarseDone;
+    return { info, t0, ensureMs, level, tiles: wanted.length, firstTileMs, viewportLevelMs, coarseMs };
   };
 
   const service = pyramid.createPyramidService({ libraryDir });
   const cold = await open(service);
-  const { info, t0, ensureMs, level, firstTileMs, viewportLevelMs } = cold;
+  const { info, t0, ensureMs, level, firstTileMs, viewportLevelMs, coarseMs } = cold;
   await service.idle();
   const baseReadyMs = now() - t0;
 
@@ -159,6 +179,7 @@ async function measure(format: 'jpeg' | 'png' | 'tiff', raw: Buffer, workDir: st
     format,
     sourceMB: round(sourceMB),
     ensureMs: round(ensureMs),
+    coarseLevelsMs: round(coarseMs),
     firstTileMs: round(firstTileMs),
     viewportLevel: level,
     viewportTiles: cold.tiles,
@@ -185,6 +206,7 @@ try {
     rows.map((r) => ({
       source: `${r.format} (${r.sourceMB} MB)`,
       'ensurePyramid ms': r.ensureMs,
+      'coarse levels ms': r.coarseLevelsMs,
       'first tile ms': r.firstTileMs,
       [`viewport level (${'tiles'})`]: `${r.viewportLevel} (${r.viewportTiles})`,
       'viewport level ready ms': r.viewportLevelMs,

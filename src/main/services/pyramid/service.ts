@@ -46,7 +46,7 @@ import {
   tileRect,
 } from './dzi';
 import { RasterFile, bytesPerSample, vipsHeader } from './raster';
-import { LifoScheduler, type SchedulerStats } from './scheduler';
+import { LifoScheduler, type SchedulerStats, TileCancelledError } from './scheduler';
 import { type LocatedSource, SHARP_INPUT, type SourceDescriptor, describeSource, keepSpace, locateSource, resolveLibraryFile, writeBase } from './source';
 import { pruneTileCache } from './cache';
 
@@ -437,16 +437,30 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     return image;
   }
 
-  async function renderTile(pyramid: PyramidState, level: number, col: number, row: number, file: string): Promise<string> {
+  /** What a tile is cut from: an in-memory level (overview, or thumbnail stand-in) or the base with the settings. */
+  function tileInput(pyramid: PyramidState, level: number): Promise<LevelImage> | Promise<[RasterFile, DisplaySettings]> {
+    if (level > pyramid.overviewLevel) return Promise.all([ensureBase(pyramid.source), pyramid.settings]);
+    const { desc } = pyramid.source;
+    const { width, height } = levelSize(desc.widthPx, desc.heightPx, level);
+    const fromPreview = !pyramid.overviewReady && pyramid.preview !== null && Math.max(width, height) <= pyramid.preview.maxSidePx;
+    return fromPreview ? previewLevel(pyramid, level) : levelImage(pyramid, level);
+  }
+
+  async function renderTile(
+    pyramid: PyramidState,
+    level: number,
+    col: number,
+    row: number,
+    file: string,
+    input: Promise<LevelImage> | Promise<[RasterFile, DisplaySettings]>,
+  ): Promise<string> {
     const { desc } = pyramid.source;
     const size = levelSize(desc.widthPx, desc.heightPx, level);
     const rect = tileRect(size, col, row);
     let tile: Uint8Array;
     let bands: number;
     if (level <= pyramid.overviewLevel) {
-      const { width, height } = levelSize(desc.widthPx, desc.heightPx, level);
-      const fromPreview = !pyramid.overviewReady && pyramid.preview !== null && Math.max(width, height) <= pyramid.preview.maxSidePx;
-      const image = await (fromPreview ? previewLevel(pyramid, level) : levelImage(pyramid, level));
+      const image = (await input) as LevelImage;
       bands = image.bands;
       tile = new Uint8Array(rect.width * rect.height * bands);
       const rowBytes = rect.width * bands;
@@ -455,7 +469,7 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
         tile.set(image.pixels.subarray(from, from + rowBytes), y * rowBytes);
       }
     } else {
-      const [raster, settings] = await Promise.all([ensureBase(pyramid.source), pyramid.settings]);
+      const [raster, settings] = (await input) as [RasterFile, DisplaySettings];
       const factor = levelFactor(desc.widthPx, desc.heightPx, level);
       const left = rect.left * factor;
       const top = rect.top * factor;
@@ -653,11 +667,11 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     }
     const file = path.join(pyramid.dir, 'image_files', String(level), `${col}_${row}.${pyramid.format}`);
     if (existsSync(file)) return file;
-    return scheduler.schedule(
-      file,
-      async () => (existsSync(file) ? file : renderTile(pyramid, level, col, row, file)),
-      opts?.signal,
-    );
+    // Wait for the overview or the base before taking a slot: a tile that cannot start yet must not hold one
+    // while tiles that can (thumbnail levels, another image's) queue behind it.
+    const input = tileInput(pyramid, level);
+    await whenReady(input, opts?.signal);
+    return scheduler.schedule(file, async () => (existsSync(file) ? file : renderTile(pyramid, level, col, row, file, input)), opts?.signal);
   }
 
   return {
@@ -708,6 +722,26 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       await Promise.allSettled(bases.map((b) => b.then((r) => r.close())));
     },
   };
+}
+
+/** Waits for `promise` unless the caller withdraws first (then TileCancelledError); its failure passes through. */
+function whenReady(promise: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return promise.then(() => undefined);
+  if (signal.aborted) return Promise.reject(new TileCancelledError());
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(new TileCancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }
 
 function asSamples(data: Buffer, format: SampleFormat): Samples {
