@@ -93,19 +93,26 @@ export function Pane(props: PaneProps) {
   // Pyramids of this pane's layers, with their display settings; newest request wins.
   useEffect(() => {
     let live = true;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     setError(null);
-    Promise.all(
-      layers.map((l) => lucida().viewer.pyramid({ captureId: capture.id, derivativeId: l.derivativeId, display: displays[l.key] })),
-    ).then(
-      (result) => {
-        if (live) setInfos(result);
-      },
-      (err: unknown) => {
-        if (live) setError(messageOf(err));
-      },
-    );
+    const load = (attempt: number) =>
+      Promise.all(
+        layers.map((l) => lucida().viewer.pyramid({ captureId: capture.id, derivativeId: l.derivativeId, display: displays[l.key] })),
+      ).then(
+        (result) => {
+          if (!live) return;
+          setInfos(result);
+          // An auto window waits for the image's statistics; ask again (same tiles) until the colour bar can be labelled.
+          if (result.some((r) => r.display === null) && attempt < 40) timer = setTimeout(() => void load(attempt + 1), 500);
+        },
+        (err: unknown) => {
+          if (live) setError(messageOf(err));
+        },
+      );
+    void load(0);
     return () => {
       live = false;
+      clearTimeout(timer);
     };
   }, [capture.id, layerKeys, displayKeys]);
 

@@ -30,6 +30,8 @@ export class LockGroup {
   }
 
   remove(pane: LockablePane): void {
+    // A remounted pane reuses its id and may register before the old one is destroyed: remove only this one.
+    if (this.panes.get(pane.id) !== pane) return;
     this.panes.delete(pane.id);
     if (this.leaderId === pane.id) this.leaderId = null;
   }

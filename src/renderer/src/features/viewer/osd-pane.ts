@@ -62,6 +62,8 @@ export class OsdPane implements LockablePane {
       gestureSettingsMouse: { clickToZoom: false, dblClickToZoom: true },
       crossOriginPolicy: false,
       preserveImageSizeOnResize: false,
+      // OSD homes the view whenever a world goes to one item (first open, a replaced layer); the lock decides instead.
+      preserveViewport: true,
     } as unknown as OpenSeadragon.Options;
     this.viewer = OpenSeadragon(settings);
     group.add(this);
