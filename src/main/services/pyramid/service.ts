@@ -296,7 +296,9 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     const dir = path.join(tilesDir, sourceKey);
     await fs.mkdir(dir, { recursive: true });
     const state: SourceState = { sourceKey, dir, desc, sha256: sha, base: null, stats: null, overviews: new Map() };
-    await writeAtomic(path.join(dir, 'source.json'), JSON.stringify({ relPath: desc.relPath, sizeBytes: desc.sizeBytes, mtimeMs: desc.mtimeMs, sha256: sha ?? null }));
+    const stamp = path.join(dir, 'source.json');
+    if (existsSync(stamp)) await touch(stamp);
+    else await writeAtomic(stamp, JSON.stringify({ relPath: desc.relPath, sizeBytes: desc.sizeBytes, mtimeMs: desc.mtimeMs, sha256: sha ?? null }));
     remember(sources, sourceKey, state, MAX_OPEN_SOURCES, evictSource);
     return state;
   }
@@ -576,11 +578,13 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       () => undefined,
     );
     await fs.mkdir(state.dir, { recursive: true });
-    await writeAtomic(path.join(state.dir, 'image.dzi'), dziXml(desc.widthPx, desc.heightPx, state.format));
-    await writeAtomic(
-      path.join(state.dir, 'display.json'),
-      JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }),
-    );
+    // Both files follow from the key, so one already there is right; leaving it alone also spares a host that is
+    // reading it a replace-while-open (which Windows refuses).
+    const dziFile = path.join(state.dir, 'image.dzi');
+    if (!existsSync(dziFile)) await writeAtomic(dziFile, dziXml(desc.widthPx, desc.heightPx, state.format));
+    const displayFile = path.join(state.dir, 'display.json');
+    if (existsSync(displayFile)) await touch(displayFile);
+    else await writeAtomic(displayFile, JSON.stringify({ sourceRelPath: desc.relPath, sourceSha256: source.sha256 ?? null, request }));
     // Start the overview now, so the first tile requests find it under way.
     track(
       levelImage(state, state.overviewLevel)
