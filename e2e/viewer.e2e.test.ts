@@ -70,6 +70,18 @@ describe('viewer: panes locked in micrometres', () => {
     await expect(page.evaluate(() => window.__lucidaViewer?.leader())).resolves.toBe(1);
   });
 
+  it('puts the same specimen point under the same screen point in both panes', async () => {
+    const { page } = app;
+    const [a] = await waitStill(page);
+    for (const [dx, dy] of [[0, 0], [0.3, -0.2], [-0.4, 0.35]]) {
+      const xUm = a!.xUm + dx * a!.fovUm;
+      const yUm = a!.yUm + dy * a!.fovUm;
+      const [p, q] = await page.evaluate(([x, y]) => window.__lucidaViewer!.screenPointsOf(x, y), [xUm, yUm]);
+      expect(Math.abs(p!.x - q!.x)).toBeLessThan(1);
+      expect(Math.abs(p!.y - q!.y)).toBeLessThan(1);
+    }
+  });
+
   it('does not oscillate after the gesture: the view stays put', async () => {
     const { page } = app;
     const first = await waitStill(page);

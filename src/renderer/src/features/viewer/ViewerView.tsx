@@ -22,6 +22,8 @@ export interface ViewerTestHook {
   captureId: number;
   centersUm(): Array<{ pane: number; xUm: number; yUm: number; umPerScreenPx: number; fovUm: number } | null>;
   leader(): number | null;
+  /** Where a specimen point (µm) is in each pane, in CSS pixels from the pane's image-area corner. */
+  screenPointsOf(xUm: number, yUm: number): Array<{ x: number; y: number } | null>;
   drawn(): boolean[];
   timings(): { openedAtMs: number; firstDrawMs: number | null };
 }
@@ -192,6 +194,8 @@ function CaptureViewer(props: { capture: Capture; layers: ViewerLayer[]; reload:
             return v ? { pane: index, ...v, fovUm: v.umPerScreenPx * h.pane.element.clientWidth } : null;
           }),
       leader: () => group.leader,
+      screenPointsOf: (xUm, yUm) =>
+        [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => (h.pane.isReady ? h.pane.umToScreen(xUm, yUm) : null)),
       drawn: () => [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => h.pane.hasDrawn),
       timings: () => ({ ...timing.current }),
     };

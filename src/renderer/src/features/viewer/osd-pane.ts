@@ -81,14 +81,8 @@ export class OsdPane implements LockablePane {
         this.options.onView();
       });
     });
+    // The canvas drawer raises `tile-drawn` per tile: the first one is what "first tiles" means for the bench and the specs.
     (this.viewer as unknown as { addHandler(name: string, fn: () => void): void }).addHandler('tile-drawn', () => this.firstDraw());
-    this.viewer.addHandler('update-viewport', () => {
-      if (this.firstDrawn || !this.ready) return;
-      const item = this.layers[0]?.item;
-      // The canvas drawer in OSD 6 raises no per-tile event; a tile of the first layer being loaded and drawn is
-      // what "first tiles" means for the bench and for the e2e wait.
-      if (item && (item as unknown as { getTilesToDraw?: () => unknown[] }).getTilesToDraw?.().length) this.firstDraw();
-    });
   }
 
   private firstDraw(): void {
