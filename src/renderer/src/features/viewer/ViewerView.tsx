@@ -25,6 +25,8 @@ export interface ViewerTestHook {
   /** Where a specimen point (µm) is in each pane, in CSS pixels from the pane's image-area corner. */
   screenPointsOf(xUm: number, yUm: number): Array<{ x: number; y: number } | null>;
   drawn(): boolean[];
+  /** Whether each pane has every tile its current view needs at the best level (OSD's fully-loaded). */
+  fullyLoaded(): boolean[];
   timings(): { openedAtMs: number; firstDrawMs: number | null };
 }
 
@@ -197,6 +199,11 @@ function CaptureViewer(props: { capture: Capture; layers: ViewerLayer[]; reload:
       screenPointsOf: (xUm, yUm) =>
         [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => (h.pane.isReady ? h.pane.umToScreen(xUm, yUm) : null)),
       drawn: () => [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => h.pane.hasDrawn),
+      fullyLoaded: () =>
+        [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => {
+          const item = h.pane.layerItem(0) as unknown as { getFullyLoaded?: () => boolean } | null;
+          return Boolean(item?.getFullyLoaded?.());
+        }),
       timings: () => ({ ...timing.current }),
     };
     return () => {
