@@ -255,6 +255,100 @@ export type PyramidInfo = z.infer<typeof pyramidInfoSchema>;
 
 const layerRef = { captureId: id, derivativeId: id.nullable().optional() };
 
+// ---------- holography ----------
+// Impossible optics are refused at the door (invalid-input), before anything is read or written.
+export const HOLOGRAPHY_METHODS = ['network', 'backprop', 'multi-height'] as const;
+export type HolographyMethod = (typeof HOLOGRAPHY_METHODS)[number];
+export const EXECUTION_PROVIDERS = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+/** Sample-to-sensor distances Lucida accepts: in-line holography works from tens of µm to a few cm. */
+export const HOLOGRAPHY_Z_LIMITS_UM = { min: 1, max: 50_000 } as const;
+
+const wavelengthNmSchema = z
+  .number()
+  .finite()
+  .positive('The wavelength must be positive (in nm).')
+  .min(200, 'A wavelength below 200 nm is not visible-light holography.')
+  .max(2000, 'A wavelength above 2000 nm is not a microscope light source.');
+const holoPixelSizeUmSchema = z.number().finite().positive('The pixel size must be positive (in µm).').max(100, 'A pixel larger than 100 µm is not a camera pixel.');
+const refractiveIndexSchema = z
+  .number()
+  .finite()
+  .min(1, 'The refractive index of the medium is at least 1 (vacuum).')
+  .max(2.5, 'A refractive index above 2.5 is not an immersion medium.');
+const zUmSchema = z
+  .number()
+  .finite()
+  .min(HOLOGRAPHY_Z_LIMITS_UM.min, `The sample-to-sensor distance must be at least ${HOLOGRAPHY_Z_LIMITS_UM.min} µm.`)
+  .max(HOLOGRAPHY_Z_LIMITS_UM.max, `The sample-to-sensor distance must be at most ${HOLOGRAPHY_Z_LIMITS_UM.max} µm.`);
+const fieldIdSchema = z.string().trim().min(1).max(64);
+
+/** What a hologram capture knows about its optics; null = not known (ask, or give it in the call). */
+export const hologramParamsSchema = z.object({
+  wavelengthNm: z.number().nullable(),
+  pixelSizeUm: z.number().nullable(),
+  refractiveIndex: z.number().nullable(),
+  zUm: z.number().nullable(),
+  /** Captures of one field of view at several heights share this id (multi-height reconstruction). */
+  fieldId: z.string().nullable(),
+});
+export type HologramParams = z.infer<typeof hologramParamsSchema>;
+
+export const hologramInfoSchema = z.object({
+  captureId: id,
+  params: hologramParamsSchema,
+  /** Captures of the same field at known heights, this one included, sorted by z (multi-height needs ≥ 2). */
+  stack: z.array(z.object({ captureId: id, zUm: z.number() })),
+  methods: z.array(z.object({ method: z.enum(HOLOGRAPHY_METHODS), available: z.boolean(), reason: z.string().nullable() })),
+});
+export type HologramInfo = z.infer<typeof hologramInfoSchema>;
+
+export const focusPointSchema = z.object({ zUm: z.number(), score: z.number() });
+export type FocusPoint = z.infer<typeof focusPointSchema>;
+
+export const holoReconstructionSchema = z.object({
+  /** One reconstruction = one amplitude + one phase derivative made together. */
+  id: z.string(),
+  captureId: id,
+  method: z.enum(HOLOGRAPHY_METHODS),
+  zUm: z.number(),
+  autofocus: z.boolean(),
+  /** The autofocus criterion against z (sorted by z); null when z was given. */
+  focusCurve: z.array(focusPointSchema).nullable(),
+  wavelengthNm: z.number(),
+  pixelSizeUm: z.number(),
+  refractiveIndex: z.number(),
+  /** Multi-height: the heights used, in the order of `stackCaptureIds`. */
+  heightsUm: z.array(z.number()).nullable(),
+  stackCaptureIds: z.array(id).nullable(),
+  amplitude: derivativeSchema,
+  phase: derivativeSchema,
+  durationMs: z.number(),
+  createdAt: z.string(),
+});
+export type HoloReconstruction = z.infer<typeof holoReconstructionSchema>;
+
+export const holoReconstructInputSchema = z
+  .object({
+    captureId: id,
+    method: z.enum(HOLOGRAPHY_METHODS),
+    zUm: z.union([zUmSchema, z.literal('auto')]),
+    /** Autofocus search range; default: ±50 % around the capture's recorded z, or the whole accepted range. */
+    zRangeUm: z.tuple([zUmSchema, zUmSchema]).optional(),
+    /** Omitted = the capture's recorded value (holography.setParams); one of the two must be known. */
+    wavelengthNm: wavelengthNmSchema.optional(),
+    pixelSizeUm: holoPixelSizeUmSchema.optional(),
+    refractiveIndex: refractiveIndexSchema.optional(),
+    provider: z.enum(EXECUTION_PROVIDERS).optional(),
+    /** Multi-height iterations (default 10). */
+    iterations: z.number().int().min(1).max(200).optional(),
+  })
+  .refine((r) => !r.zRangeUm || r.zRangeUm[0] < r.zRangeUm[1], { message: 'The autofocus range must go from a smaller to a larger z.', path: ['zRangeUm'] })
+  .refine((r) => r.zUm === 'auto' || !r.zRangeUm || (r.zUm >= r.zRangeUm[0] && r.zUm <= r.zRangeUm[1]), {
+    message: 'z lies outside the given z range.',
+    path: ['zUm'],
+  });
+export type HoloReconstructInput = z.infer<typeof holoReconstructInputSchema>;
+
 // ---------- the table of calls ----------
 const entry = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 
@@ -330,6 +424,49 @@ export const calls = {
     z.object({}),
     z.object({ grey: z.array(z.number().int()), cyclic: z.array(z.number().int()), diverging: z.array(z.number().int()) }),
     'The 256-entry RGB tables the tiles are coloured with, so colour bars match the tiles exactly.',
+  ),
+  'holography.info': entry(
+    z.object({ captureId: id }),
+    hologramInfoSchema,
+    'A hologram capture: its optics (wavelength, pixel size, z, refractive index), its multi-height stack and which reconstruction methods can run.',
+  ),
+  'holography.setParams': entry(
+    z.object({
+      captureId: id,
+      patch: z.object({
+        wavelengthNm: wavelengthNmSchema.optional(),
+        pixelSizeUm: holoPixelSizeUmSchema.optional(),
+        refractiveIndex: refractiveIndexSchema.optional(),
+        zUm: zUmSchema.nullable().optional(),
+        fieldId: fieldIdSchema.nullable().optional(),
+      }),
+    }),
+    hologramInfoSchema,
+    'Records the optics of a hologram capture (null clears z or the field id).',
+  ),
+  'holography.simulate': entry(
+    z.object({
+      sessionId: id,
+      sizePx: z.number().int().min(32, 'A simulated hologram is at least 32 px.').max(2048, 'A simulated hologram is at most 2048 px.'),
+      /** One height = one hologram; several = a multi-height stack of one field (same field id). */
+      heightsUm: z.array(zUmSchema).min(1).max(16),
+      wavelengthNm: wavelengthNmSchema,
+      pixelSizeUm: holoPixelSizeUmSchema,
+      refractiveIndex: refractiveIndexSchema,
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    }),
+    z.array(captureSchema),
+    'Simulates in-line holograms of random cell-like phase objects and adds them to a hologram session as 16-bit captures (tests, demos).',
+  ),
+  'holography.reconstruct': entry(
+    holoReconstructInputSchema,
+    jobSchema,
+    'Starts a reconstruction (autofocus if z is auto, back-propagation, then the network or multi-height retrieval); writes float32 amplitude and phase derivatives with provenance. Progress arrives as job events; jobs.cancel stops it.',
+  ),
+  'holography.results': entry(
+    z.object({ captureId: id }),
+    z.array(holoReconstructionSchema),
+    'Reconstructions of a capture, newest first, with their focus curves and amplitude/phase derivatives.',
   ),
 } as const;
 

@@ -108,6 +108,18 @@ const MALFORMED: Record<CallName, unknown[]> = {
   'viewer.pyramid': [{}, { captureId: 1, display: { gamma: 0 } }, { captureId: 1, display: { colormap: 'rainbow' } }, { captureId: 1, display: { window: [0, Infinity] } }],
   'viewer.pixel': [{ captureId: 1 }, { captureId: 1, xPx: -1, yPx: 0 }, { captureId: 1, xPx: 0.5, yPx: 0 }],
   'viewer.interpolate': [{}, { captureId: 'x' }],
+  'holography.info': [{}, { captureId: 0 }],
+  'holography.setParams': [{ captureId: 1, patch: { wavelengthNm: -532 } }, { captureId: 1, patch: { zUm: 0 } }, { captureId: 1, patch: { refractiveIndex: 0.5 } }],
+  'holography.simulate': [{ sessionId: 1, sizePx: 16, heightsUm: [300], wavelengthNm: 532, pixelSizeUm: 1, refractiveIndex: 1 }, { sessionId: 1, sizePx: 64, heightsUm: [], wavelengthNm: 532, pixelSizeUm: 1, refractiveIndex: 1 }],
+  'holography.reconstruct': [
+    { captureId: 1, method: 'backprop', zUm: 300, wavelengthNm: -532 },
+    { captureId: 1, method: 'backprop', zUm: -5 },
+    { captureId: 1, method: 'backprop', zUm: 1e9 },
+    { captureId: 1, method: 'holo-magic', zUm: 300 },
+    { captureId: 1, method: 'backprop', zUm: 'auto', zRangeUm: [500, 100] },
+    { captureId: 1, method: 'backprop', zUm: 900, zRangeUm: [100, 500] },
+  ],
+  'holography.results': [{}, { captureId: -1 }],
   'viewer.difference': [{ captureId: 1 }, { captureId: 1, derivativeId: 0 }],
   'viewer.colormaps': [null, 3],
 };
@@ -197,6 +209,16 @@ describe('handlers', () => {
     });
     expect(await call('viewer.difference', { captureId: capture.id, derivativeId: enhanced.id })).toMatchObject({ dtype: 'float32', width: 40 });
     expect(await call('viewer.colormaps', {})).toMatchObject({ grey: expect.any(Array) });
+
+    const holoSession = await call<{ id: number }>('sessions.create', { title: 'Holograms', date: '2026-11-27', modality: 'hologram' });
+    const optics = { wavelengthNm: 532, pixelSizeUm: 1.12, refractiveIndex: 1 };
+    const [holo] = await call<{ id: number }[]>('holography.simulate', { sessionId: holoSession.id, sizePx: 32, heightsUm: [200], ...optics, seed: 1 });
+    expect(await call('holography.setParams', { captureId: holo.id, patch: { zUm: 210 } })).toMatchObject({ params: { zUm: 210 } });
+    expect(await call('holography.info', { captureId: holo.id })).toMatchObject({ params: { wavelengthNm: 532 } });
+    await call('holography.reconstruct', { captureId: holo.id, method: 'backprop', zUm: 200 });
+    await services.idle();
+    expect(await call('holography.results', { captureId: holo.id })).toMatchObject([{ method: 'backprop', zUm: 200 }]);
+    expect(await call('captures.delete', { id: holo.id })).toEqual({ deleted: true });
 
     // The domain errors come back as envelopes a person can read.
     expect(await dispatch('specimens.create', { accessionId: 'call-001' })).toEqual({

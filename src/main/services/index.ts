@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import fs from 'node:fs/promises';
+import path from 'node:path';
 import type { Derivative, EventName, EventPayload } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Handlers } from '../rpc';
@@ -12,6 +13,8 @@ import * as catalog from './catalog';
 import { ImportJobs } from './library/importer';
 import { openLibrary } from './library/library';
 import { listModels } from './models/models';
+import { createHolographyService } from './holography';
+import type { InferenceClient } from './inference';
 import { createPyramidService } from './pyramid';
 import { createViewerService } from './viewer';
 
@@ -31,6 +34,13 @@ export interface ServicesOptions {
   allowPathImports?: boolean;
   /** Where operational messages (sweeps, skipped models, unexpected errors) go; defaults to console.error. */
   log?: (message: string) => void;
+  /**
+   * The inference host client (models under `<resourcesDir>/models`), for the holography network path; a host
+   * without one still reconstructs by back-propagation and multi-height retrieval.
+   */
+  inference?: InferenceClient;
+  /** The holography network's model id (default lucida-holo-phase; tests use a fixture). */
+  holographyModelId?: string;
 }
 
 export interface Services {
@@ -96,6 +106,17 @@ export function createServices(options: ServicesOptions): Services {
     }
   };
   const viewer = createViewerService({ db, libraryDir: library.dir, pyramid, record: recordDerivative });
+  const holography = createHolographyService({
+    db,
+    libraryDir: library.dir,
+    record: recordDerivative,
+    emit,
+    inference: () => options.inference ?? null,
+    modelRoots: [path.join(options.resourcesDir, 'models')],
+    modelId: options.holographyModelId,
+    appVersion: options.appVersion,
+    log,
+  });
 
   const handlers: Handlers = {
     'app.info': () => ({
@@ -192,7 +213,7 @@ export function createServices(options: ServicesOptions): Services {
       return { deleted };
     },
 
-    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) }),
+    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || holography.cancel(jobId) }),
 
     'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),
 
@@ -212,6 +233,21 @@ export function createServices(options: ServicesOptions): Services {
       return viewer.difference(captureId, derivativeId);
     },
     'viewer.colormaps': () => viewer.colormaps(),
+
+    'holography.info': ({ captureId }) => holography.info(captureId),
+    'holography.setParams': ({ captureId, patch }) => {
+      assertOpen();
+      return holography.setParams(captureId, patch);
+    },
+    'holography.simulate': (input) => {
+      assertOpen();
+      return holography.simulate(input);
+    },
+    'holography.reconstruct': (input) => {
+      assertOpen();
+      return holography.reconstruct(input);
+    },
+    'holography.results': ({ captureId }) => holography.results(captureId),
   };
 
   return {
@@ -224,12 +260,15 @@ export function createServices(options: ServicesOptions): Services {
     },
     recordDerivative,
     tileFileForRequest: (relPath, signal) => pyramid.tileFileForRequest(relPath, { signal }),
-    idle: () => jobs.idle(),
+    idle: () => Promise.all([jobs.idle(), holography.idle()]).then(() => undefined),
     close: () => {
       // With nothing running, close at once: hosts call this without awaiting right before process.exit.
       // The pyramid's tile jobs only read the library's files, never the catalog: they finish on their own.
       void pyramid.close().catch(() => undefined);
-      closing ??= jobs.running === 0 ? Promise.resolve(library.close()) : jobs.stopAll().finally(() => library.close());
+      closing ??=
+        jobs.running === 0 && holography.running === 0
+          ? Promise.resolve(library.close())
+          : Promise.all([jobs.stopAll(), holography.close()]).then(() => undefined).finally(() => library.close());
       return closing;
     },
   };

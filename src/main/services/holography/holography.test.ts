@@ -1,0 +1,249 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calls, type CallName, type CallOutput, type Capture, type Envelope, type JobProgress } from '../../../shared/contract';
+import { amplitudeSsim, phaseRmse, simulateObject } from '../../../shared/optics';
+import { createDispatcher, type Dispatch } from '../../rpc';
+import { createServices, type Services } from '..';
+import { createInferenceClient, forkSpawner, type InferenceClient } from '../inference';
+import { pngGrey16, removeDir, tempDir, write } from '../library/testing';
+
+const INFERENCE_DIR = path.resolve(__dirname, '../inference');
+const FIXTURE = path.resolve(__dirname, 'fixtures/tiny-holo-x1');
+const XDG = path.join(os.tmpdir(), 'lucida-xdg');
+const SIZE = 128;
+const OPTICS = { wavelengthNm: 532, pixelSizeUm: 1.12, refractiveIndex: 1 };
+const SEED = 11;
+
+let root: string;
+let services: Services;
+let dispatch: Dispatch;
+let client: InferenceClient;
+const events: JobProgress[] = [];
+let hologramSessionId: number;
+let hologram: Capture;
+
+async function call<C extends CallName>(channel: C, payload: unknown): Promise<CallOutput<C>> {
+  const envelope = (await dispatch(channel, payload)) as Envelope<CallOutput<C>>;
+  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code });
+  const checked = calls[channel].output.safeParse(envelope.value);
+  expect(checked.success, `${channel} output matches the contract`).toBe(true);
+  return envelope.value;
+}
+
+async function refused(channel: CallName, payload: unknown): Promise<{ code: string; message: string }> {
+  const envelope = await dispatch(channel, payload);
+  expect(envelope.ok, `${channel} should have been refused`).toBe(false);
+  return (envelope as { ok: false; error: { code: string; message: string } }).error;
+}
+
+async function finished(jobId: string, timeoutMs = 60_000): Promise<JobProgress> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const last = events.filter((e) => e.jobId === jobId).at(-1);
+    if (last && last.state !== 'running') return last;
+    if (Date.now() > until) throw new Error(`job ${jobId} did not finish`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+beforeAll(async () => {
+  root = tempDir('lucida-holo-');
+  fs.mkdirSync(XDG, { recursive: true, mode: 0o700 });
+  const modelsDir = path.join(root, 'resources', 'models');
+  fs.mkdirSync(modelsDir, { recursive: true });
+  fs.cpSync(FIXTURE, path.join(modelsDir, 'tiny-holo-x1'), { recursive: true });
+  client = createInferenceClient({
+    spawn: forkSpawner({
+      modulePath: path.join(INFERENCE_DIR, 'host-process.ts'),
+      execArgv: ['--import', path.join(INFERENCE_DIR, 'ts-hooks.mjs'), '--disable-warning=ExperimentalWarning', '--disable-warning=MODULE_TYPELESS_PACKAGE_JSON'],
+      env: { ...process.env, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR ?? XDG },
+    }),
+    config: { modelRoots: [modelsDir] },
+    log: () => undefined,
+  });
+  services = createServices({
+    libraryDir: path.join(root, 'library'),
+    resourcesDir: path.join(root, 'resources'),
+    host: 'browser',
+    appVersion: '0.0.0-test',
+    emit: (event, payload) => {
+      if (event === 'job.progress') events.push(payload as JobProgress);
+    },
+    log: () => undefined,
+    inference: client,
+    holographyModelId: 'tiny-holo-x1',
+  });
+  dispatch = createDispatcher(services.handlers, () => undefined);
+  const session = await call('sessions.create', { title: 'Holograms', date: '2026-11-27', modality: 'hologram', pixelSizeUm: OPTICS.pixelSizeUm });
+  hologramSessionId = session.id;
+  [hologram] = await call('holography.simulate', { sessionId: session.id, sizePx: SIZE, heightsUm: [300], ...OPTICS, seed: SEED });
+}, 60_000);
+
+afterAll(async () => {
+  await services?.close();
+  await client?.close();
+  removeDir(root);
+});
+
+describe('simulated hologram captures', () => {
+  it('are 16-bit grey captures of the hologram session with their optics recorded', async () => {
+    expect(hologram).toMatchObject({ width: SIZE, height: SIZE, bitDepth: 16, channels: 1, format: 'png' });
+    const info = await call('holography.info', { captureId: hologram.id });
+    expect(info.params).toMatchObject({ ...OPTICS, zUm: 300, fieldId: null });
+    expect(info.methods.find((m) => m.method === 'backprop')?.available).toBe(true);
+    expect(info.methods.find((m) => m.method === 'network')?.available).toBe(true);
+    expect(info.methods.find((m) => m.method === 'multi-height')).toMatchObject({ available: false });
+  });
+});
+
+describe('reconstruction by back-propagation', () => {
+  it('writes float32 amplitude and phase derivatives with physics provenance that the viewer opens', async () => {
+    const { jobId } = await call('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 300 });
+    const end = await finished(jobId);
+    expect(end, end.message ?? '').toMatchObject({ state: 'done', kind: 'holography.reconstruct' });
+    const [result] = await call('holography.results', { captureId: hologram.id });
+    expect(result).toMatchObject({ method: 'backprop', zUm: 300, autofocus: false, focusCurve: null, ...OPTICS });
+    for (const d of [result.amplitude, result.phase]) {
+      expect(d).toMatchObject({ width: SIZE, height: SIZE, dtype: 'float32', channels: 1, pixelSizeUm: OPTICS.pixelSizeUm });
+      expect(d.provenance).toMatchObject({ modelId: 'physics:angular-spectrum-back-propagation', weightsSha256: 'none (physics, no network)', tileSize: null });
+      const file = services.resolveLibraryFile(d.fileUrl)!;
+      expect(fs.statSync(file).size).toBeGreaterThan(SIZE * SIZE * 4);
+    }
+    expect(result.amplitude.kind).toBe('amplitude');
+    expect(result.phase.kind).toBe('phase');
+    // The twin image stays, but the in-focus field must resemble the object.
+    const phase = readTiff(services.resolveLibraryFile(result.phase.fileUrl)!);
+    const amp = readTiff(services.resolveLibraryFile(result.amplitude.fileUrl)!);
+    const truth = simulateObject({ width: SIZE, height: SIZE, pixelSizeUm: OPTICS.pixelSizeUm, seed: SEED, cellCount: 6, phaseRangeRad: [0.2, 1.5] }).field;
+    const re = new Float64Array(SIZE * SIZE);
+    const im = new Float64Array(SIZE * SIZE);
+    for (let i = 0; i < re.length; i++) {
+      re[i] = amp[i] * Math.cos(phase[i]);
+      im[i] = amp[i] * Math.sin(phase[i]);
+    }
+    expect(Math.max(...phase)).toBeLessThanOrEqual(Math.PI + 1e-6);
+    expect(phaseRmse({ width: SIZE, height: SIZE, re, im }, truth)).toBeLessThan(0.6);
+    expect(amplitudeSsim({ width: SIZE, height: SIZE, re, im }, truth, { dataRange: 1 })).toBeGreaterThan(0.2);
+
+    const layers = await call('viewer.layers', { captureId: hologram.id });
+    expect(layers.layers.map((l) => l.role)).toEqual(expect.arrayContaining(['amplitude', 'phase']));
+    const pyramid = await call('viewer.pyramid', { captureId: hologram.id, derivativeId: result.phase.id });
+    expect(pyramid).toMatchObject({ width: SIZE, height: SIZE, sampleFormat: 'float' });
+  });
+});
+
+describe('autofocus', () => {
+  it('stores the focus curve with the result and finds z within a search step', async () => {
+    const { jobId } = await call('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 'auto', zRangeUm: [150, 450] });
+    const end = await finished(jobId);
+    expect(end.state, end.message ?? '').toBe('done');
+    const [result] = await call('holography.results', { captureId: hologram.id });
+    expect(result.autofocus).toBe(true);
+    expect(result.focusCurve!.length).toBeGreaterThan(20);
+    const zs = result.focusCurve!.map((p) => p.zUm);
+    expect(zs).toEqual([...zs].sort((a, b) => a - b));
+    const coarseStepUm = (450 - 150) / 24;
+    expect(Math.abs(result.zUm - 300)).toBeLessThanOrEqual(coarseStepUm);
+  });
+});
+
+describe('network path', () => {
+  it('runs the holography model through the inference engine and records its provenance', async () => {
+    const { jobId } = await call('holography.reconstruct', { captureId: hologram.id, method: 'network', zUm: 300, provider: 'cpu' });
+    const end = await finished(jobId);
+    expect(end.state, end.message ?? '').toBe('done');
+    const [result] = await call('holography.results', { captureId: hologram.id });
+    const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8')) as { sha256: string; version: string };
+    expect(result.method).toBe('network');
+    for (const d of [result.amplitude, result.phase]) {
+      expect(d.provenance).toMatchObject({ modelId: 'tiny-holo-x1', modelVersion: manifest.version, weightsSha256: manifest.sha256, executionProvider: 'cpu', tileSize: 64, tileHalo: 8 });
+      expect(d.provenance!.durationMs).toBeGreaterThan(0);
+    }
+  }, 60_000);
+});
+
+describe('multi-height', () => {
+  it('is offered for a stack of one field and reconstructs from all its heights', async () => {
+    const stack = await call('holography.simulate', { sessionId: hologramSessionId, sizePx: SIZE, heightsUm: [300, 340, 380], ...OPTICS, seed: 5 });
+    const info = await call('holography.info', { captureId: stack[0].id });
+    expect(info.stack.map((s) => s.zUm)).toEqual([300, 340, 380]);
+    expect(info.methods.find((m) => m.method === 'multi-height')?.available).toBe(true);
+    const { jobId } = await call('holography.reconstruct', { captureId: stack[0].id, method: 'multi-height', zUm: 300, iterations: 5 });
+    expect((await finished(jobId)).state).toBe('done');
+    const [result] = await call('holography.results', { captureId: stack[0].id });
+    expect(result).toMatchObject({ method: 'multi-height', heightsUm: [300, 340, 380], stackCaptureIds: stack.map((c) => c.id) });
+    expect(result.phase.provenance?.modelId).toBe('physics:multi-height-retrieval');
+  });
+});
+
+describe('bad requests', () => {
+  it('refuse impossible optics, z out of range and non-hologram captures with invalid-input, writing nothing', async () => {
+    const before = { files: filesUnder(path.join(root, 'library', 'derived')).length, results: (await call('holography.results', { captureId: hologram.id })).length };
+    const negative = await refused('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 300, wavelengthNm: -532 });
+    expect(negative).toMatchObject({ code: 'invalid-input' });
+    expect(negative.message).toMatch(/wavelength must be positive/);
+    const tooFar = await refused('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 1e7 });
+    expect(tooFar.code).toBe('invalid-input');
+    expect(tooFar.message).toMatch(/at most 50000 µm/);
+    const aliasing = await refused('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 40_000 });
+    expect(aliasing).toMatchObject({ code: 'invalid-input' });
+    expect(aliasing.message).toMatch(/out of range for this hologram/);
+    const noStack = await refused('holography.reconstruct', { captureId: hologram.id, method: 'multi-height', zUm: 300 });
+    expect(noStack.message).toMatch(/no multi-height stack/);
+    const noRange = await refused('holography.setParams', { captureId: hologram.id, patch: { refractiveIndex: 0.3 } });
+    expect(noRange.code).toBe('invalid-input');
+
+    const bf = await call('sessions.create', { title: 'Bright field', date: '2026-11-27', modality: 'bright-field' });
+    const png = write(root, 'cells.png', await pngGrey16(64, 64));
+    await call('captures.import', { sessionId: bf.id, sources: [{ kind: 'path', path: png }] });
+    await services.idle();
+    const [plain] = await call('captures.list', { sessionId: bf.id });
+    const notHologram = await refused('holography.reconstruct', { captureId: plain.id, method: 'backprop', zUm: 300, ...OPTICS });
+    expect(notHologram.code).toBe('invalid-input');
+    expect(notHologram.message).toMatch(/not a hologram/);
+    expect((await refused('holography.simulate', { sessionId: bf.id, sizePx: 64, heightsUm: [300], ...OPTICS })).message).toMatch(/hologram session/);
+
+    expect(filesUnder(path.join(root, 'library', 'derived')).length).toBe(before.files);
+    expect((await call('holography.results', { captureId: hologram.id })).length).toBe(before.results);
+  });
+});
+
+describe('cancel', () => {
+  it('stops a reconstruction through jobs.cancel and records nothing', async () => {
+    const before = (await call('holography.results', { captureId: hologram.id })).length;
+    const filesBefore = filesUnder(path.join(root, 'library', 'derived')).length;
+    const { jobId } = await call('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 'auto', zRangeUm: [100, 500] });
+    expect(await call('jobs.cancel', { jobId })).toEqual({ cancelled: true });
+    const end = await finished(jobId);
+    expect(end.state).toBe('cancelled');
+    expect(end.message).toMatch(/nothing was saved/);
+    expect((await call('holography.results', { captureId: hologram.id })).length).toBe(before);
+    expect(filesUnder(path.join(root, 'library', 'derived')).length).toBe(filesBefore);
+    expect(await call('jobs.cancel', { jobId })).toEqual({ cancelled: false });
+  });
+});
+
+/** The one-strip float32 TIFF the service writes: samples start at the strip offset (tag 273). */
+function readTiff(file: string): Float32Array {
+  const buf = fs.readFileSync(file);
+  const count = buf.readUInt16LE(8);
+  let offset = 0;
+  let width = 0;
+  let height = 0;
+  for (let i = 0; i < count; i++) {
+    const at = 10 + i * 12;
+    const tag = buf.readUInt16LE(at);
+    const value = buf.readUInt16LE(at + 2) === 3 ? buf.readUInt16LE(at + 8) : buf.readUInt32LE(at + 8);
+    if (tag === 273) offset = value;
+    if (tag === 256) width = value;
+    if (tag === 257) height = value;
+  }
+  return new Float32Array(buf.buffer.slice(buf.byteOffset + offset, buf.byteOffset + offset + width * height * 4));
+}
