@@ -6,11 +6,13 @@
  */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { niceScaleBar } from '../src/shared/viewport';
+import sharp from 'sharp';
+import { formatLengthUm, niceScaleBar } from '../src/shared/viewport';
 import { startLucida, unexpectedProblems, type Lucida } from './harness';
-import { centers, expectLocked, importCaptures, makeSpecimenPng, openBySearch, waitDrawn, waitStill, zoomAndPan } from './viewer-steps';
+import { centers, expectLocked, importCaptures, makeSpecimenPng, openBySearch, paneCenter, waitDrawn, waitStill, zoomAndPan } from './viewer-steps';
 
 const NAME = 'lock-specimen.png';
+const SECOND = 'lock-specimen-2.png';
 const W = 1200;
 const H = 900;
 const PIXEL_UM = 0.5;
@@ -21,9 +23,11 @@ describe('viewer: panes locked in micrometres', () => {
   beforeAll(async () => {
     app = await startLucida('viewer');
     const file = path.join(`${app.libraryDir}-inputs`, NAME);
+    const second = path.join(`${app.libraryDir}-inputs`, SECOND);
     await makeSpecimenPng(file, W, H);
+    await makeSpecimenPng(second, 300, 200);
     await app.open();
-    await importCaptures(app.page, [file], PIXEL_UM);
+    await importCaptures(app.page, [file, second], PIXEL_UM);
   });
 
   afterAll(async () => {
@@ -116,6 +120,88 @@ describe('viewer: panes locked in micrometres', () => {
     await page.keyboard.press('l');
     await page.getByRole('button', { name: 'Locked', exact: true }).waitFor();
     expectLocked(await waitStill(page));
+  });
+
+  it('reads out true values and the position in µm under the cursor', async () => {
+    const { page } = app;
+    const c = await paneCenter(page, 0);
+    await page.mouse.move(c.x + 3, c.y + 3);
+    const readout = page.getByTestId('readout-0');
+    await expect.poll(() => readout.textContent(), { timeout: 10_000 }).toMatch(/^x [\d.]+ µm, y [\d.]+ µm · px \(\d+, \d+\) · \d+ counts$/);
+    // The value is the raw file's, at the pixel shown.
+    const text = (await readout.textContent())!;
+    const [, xPx, yPx] = /px \((\d+), (\d+)\)/.exec(text)!.map(Number);
+    const direct = await page.evaluate(([x, y]) => window.lucida!.viewer.pixel({ captureId: window.__lucidaViewer!.captureId, xPx: x, yPx: y }), [xPx, yPx]);
+    expect(direct.ok && text.endsWith(`· ${direct.value.values[0]} counts`)).toBe(true);
+  });
+
+  it('measures with the ruler in µm', async () => {
+    const { page } = app;
+    const [view] = await waitStill(page);
+    const c = await paneCenter(page, 1);
+    await page.getByRole('radio', { name: 'Ruler' }).click();
+    await page.mouse.move(c.x - 100, c.y);
+    await page.mouse.down();
+    await page.mouse.move(c.x + 100, c.y, { steps: 4 });
+    await page.mouse.up();
+    const expected = formatLengthUm(200 * view!.umPerScreenPx);
+    // The ruler lives in µm, so both panes draw it with the same length.
+    for (const pane of [0, 1]) await expect.poll(() => page.getByTestId(`overlay-${pane}`).getByTestId('ruler-length').textContent()).toBe(expected);
+    await page.keyboard.press('Escape');
+    await page.getByRole('radio', { name: 'Pan', checked: true }).waitFor();
+  });
+
+  it('switches the active pane to raw with R and back, and shows the help with ?', async () => {
+    const { page } = app;
+    const pane = page.getByTestId('pane-1');
+    const before = await pane.getAttribute('data-layers');
+    const c = await paneCenter(page, 1);
+    await page.mouse.click(c.x, c.y);
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('pane-1').getAttribute('data-layers')).toBe('raw');
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByTestId('pane-1').getAttribute('data-layers')).toBe(before);
+    await page.keyboard.press('?');
+    await page.getByRole('dialog', { name: 'Viewer shortcuts' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog', { name: 'Viewer shortcuts' }).waitFor({ state: 'detached' });
+  });
+
+  it('applies a colour map per pane (window/level form) and shows its colour bar', async () => {
+    const { page } = app;
+    const pane = page.getByTestId('pane-0');
+    await pane.getByRole('button', { name: 'W/L' }).click();
+    await pane.getByLabel('Window minimum').fill('50');
+    await pane.getByLabel('Window maximum').fill('200');
+    await pane.getByLabel('Colour map').selectOption('cyclic');
+    await pane.getByRole('button', { name: 'Apply' }).click();
+    const bar = pane.locator('[data-testid="color-bar"][data-colormap="cyclic"]');
+    await bar.waitFor({ timeout: 15_000 });
+    await expect(bar.textContent()).resolves.toMatch(/^50\s*125\s*200 counts$/);
+    await pane.getByRole('button', { name: 'Reset' }).click();
+    await bar.waitFor({ state: 'detached' });
+    await pane.getByRole('button', { name: 'W/L' }).click();
+  });
+
+  it('exports the view as a PNG with its scale bar', async () => {
+    const { page } = app;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+    expect(download.suggestedFilename()).toBe('lock-specimen-view.png');
+    const file = await download.path();
+    const meta = await sharp(file).metadata();
+    const boxes = await Promise.all([0, 1].map((i) => page.getByTestId(`pane-${i}`).locator('.vpane-stage').boundingBox()));
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBe(Math.round(boxes[0]!.width) + Math.round(boxes[1]!.width) + 8);
+  });
+
+  it('goes to the next and previous capture of the session with N and P', async () => {
+    const { page } = app;
+    await page.keyboard.press('n');
+    await page.getByRole('heading', { name: SECOND }).waitFor();
+    await waitDrawn(page, 1);
+    await page.keyboard.press('p');
+    await page.getByRole('heading', { name: NAME }).waitFor();
+    await waitDrawn(page, 2);
   });
 
   it('logged no errors', () => {
