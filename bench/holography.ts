@@ -13,6 +13,14 @@
  *   --iterations 10        multi-height iterations
  *   --seed 1               simulation seed
  *   --out bench/results/holography.json
+ *   --model lucida-holo-phase   holography network id (network path; skipped with a note when not installed)
+ *   --model-root DIR            extra folder holding <model id>/manifest.json (default: resources/models)
+ *   --providers cpu,webgpu      execution providers for the network path (those that fail to load are reported)
+ *   --tile 768                  network tile size override (input px)
+ *
+ * Network path: back-propagation of the first-height hologram (normalised by its background amplitude, as the
+ * app does it: src/main/services/holography/physics.ts) followed by the holography network through the inference
+ * engine (onnxruntime-node, tiled as in the app), timed end to end per provider against multi-height retrieval.
  *
  * Prints a table and writes JSON. Quality: amplitude SSIM (dynamic range L = 1, the illumination
  * amplitude) and phase RMSE after removing the global phase offset, over the whole field and over
@@ -64,7 +72,11 @@ export interface NetworkPathInput {
   refractiveIndex: number;
 }
 export type NetworkPath = (input: NetworkPathInput) => Promise<ComplexField>;
-const networkPath: NetworkPath | undefined = undefined; // <-- NETWORK PATH HOOK: set me
+// The network path plugs in per provider (see makeNetworkPath below); it needs the inference engine, which
+// uses extension-less and folder imports: register the same hooks the inference host runs with.
+await import(pathToFileURL(resolve(here, '../src/main/services/inference/ts-hooks.mjs')).href);
+type Physics = typeof import('../src/main/services/holography/physics');
+type Engine = typeof import('../src/main/services/inference/engine');
 // ---------------------------------------------------------------------------------------------
 
 interface Args {
@@ -73,6 +85,10 @@ interface Args {
   iterations: number;
   seed: number;
   out: string;
+  model: string;
+  modelRoots: string[];
+  providers: string[];
+  tile: number | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -82,6 +98,10 @@ function parseArgs(argv: string[]): Args {
     iterations: 10,
     seed: 1,
     out: resolve(here, 'results/holography.json'),
+    model: 'lucida-holo-phase',
+    modelRoots: [resolve(here, '../resources/models')],
+    providers: ['cpu', 'webgpu'],
+    tile: undefined,
   };
   for (let i = 0; i < argv.length; i++) {
     const key = argv[i];
@@ -92,6 +112,10 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--iterations') args.iterations = Number(value);
     else if (key === '--seed') args.seed = Number(value);
     else if (key === '--out') args.out = resolve(value ?? args.out);
+    else if (key === '--model') args.model = value ?? args.model;
+    else if (key === '--model-root') args.modelRoots.unshift(resolve(value ?? '.'));
+    else if (key === '--providers') args.providers = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
+    else if (key === '--tile') args.tile = Number(value);
     else continue;
     i++;
   }
@@ -151,6 +175,8 @@ async function main(): Promise<void> {
   console.log(`holography bench: sizes ${args.sizes.join(',')}, heights ${args.heights.join(',')}, iterations ${args.iterations}`);
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}, load ${loadavg().map((v) => v.toFixed(1)).join(' ')}`);
 
+  const { networkPaths, networkNotes, networkModel } = await makeNetworkPaths(args);
+
   for (const size of args.sizes) {
     // FFT reference timing (forward 2-D complex FFT, size x size and the padded 2size x 2size)
     for (const s of [size, 2 * size]) {
@@ -174,6 +200,7 @@ async function main(): Promise<void> {
       k === 0 ? { x: 0, y: 0 } : { x: rngDrift.uniform(-3, 3), y: rngDrift.uniform(-3, 3) },
     );
     const noise = { seed: args.seed + 99, photonsAtBackground: 5000, readNoiseSigma: 0.003 };
+    let lastStack: { holograms: Float64Array[]; heightsUm: number[] } | null = null;
 
     // single-height back-propagation (first height), padded with the border mean
     {
@@ -205,16 +232,35 @@ async function main(): Promise<void> {
       });
       printRow(rows[rows.length - 1]);
 
-      if (networkPath) {
-        const net = networkPath;
-        const tn = await timed(() =>
-          net({ holograms, heightsUm, width: size, height: size, ...OPTICS }),
-        );
-        rows.push({ size, method: 'network', heights: k, iterations: 0, padding: '-', timeMs: tn.ms, cpuMs: tn.cpuMs, ...score(tn.value, obj.field, cellMask) });
-        printRow(rows[rows.length - 1]);
+      if (k === maxK) lastStack = { holograms, heightsUm };
+    }
+
+    // The network path uses one hologram (the first height) of the largest stack's simulation.
+    if (lastStack) {
+      for (const net of networkPaths) {
+        const input = { holograms: lastStack.holograms, heightsUm: lastStack.heightsUm, width: size, height: size, ...OPTICS };
+        try {
+          await net.run({ ...input, width: Math.min(size, 256), height: Math.min(size, 256), holograms: lastStack.holograms.map((h) => cropSquare(h, size, Math.min(size, 256))) }); // warm-up: session, provider, kernels
+          const tn = await timed(() => net.run(input));
+          rows.push({ size, method: `network (${net.provider})`, heights: 1, iterations: 0, padding: 'mean', timeMs: tn.ms, cpuMs: tn.cpuMs, ...score(tn.value, obj.field, cellMask) });
+          printRow(rows[rows.length - 1]);
+        } catch (error) {
+          networkNotes.push(`${size}px ${net.provider}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+          console.log(`  ${size} network (${net.provider}) failed: ${networkNotes.at(-1)}`);
+        }
       }
     }
   }
+
+  const comparison = compareNetwork(rows, Math.max(...args.heights));
+  if (comparison.length > 0) {
+    console.log('');
+    console.log(`network vs ${Math.max(...args.heights)}-height retrieval (target: >= 20x faster, phase RMSE within 25 %):`);
+    for (const c of comparison) {
+      console.log(`  ${c.size} ${c.method}: ${fmt(c.speedup, 1)}x faster, phase RMSE ${fmt(c.phaseRmseRatio, 2)}x of multi-height (cells ${fmt(c.phaseRmseCellsRatio, 2)}x) -> ${c.meetsTarget ? 'meets' : 'misses'} the target`);
+    }
+  }
+  for (const note of networkNotes) console.log(`  note: ${note}`);
 
   console.log('');
   console.log('| size | method | heights | iter | padding | wall (ms) | cpu (ms) | amp SSIM | phase RMSE (rad) | phase RMSE cells (rad) |');
@@ -238,14 +284,90 @@ async function main(): Promise<void> {
       drift: 'uniform random +-3 px per height (registered by phase correlation)',
       ssimDataRange: 1,
       seed: args.seed,
-      networkPath: networkPath ? 'set' : 'not set',
+      networkPath: networkModel ?? 'not run',
+      networkNotes,
     },
+    networkVsMultiHeight: compareNetwork(rows, Math.max(...args.heights)),
     fft: fftRows,
     results: rows,
   };
   mkdirSync(dirname(args.out), { recursive: true });
   writeFileSync(args.out, JSON.stringify(json, null, 2) + '\n');
   console.log(`\nwrote ${args.out}`);
+}
+
+function compareNetwork(rows: Row[], k: number) {
+  const out: { size: number; method: string; speedup: number; phaseRmseRatio: number; phaseRmseCellsRatio: number; meetsTarget: boolean }[] = [];
+  for (const r of rows) {
+    if (!r.method.startsWith('network')) continue;
+    const mh = rows.find((m) => m.size === r.size && m.method === 'multi-height' && m.heights === k);
+    if (!mh) continue;
+    const speedup = mh.timeMs / r.timeMs;
+    const phaseRmseRatio = r.phaseRmseRad / mh.phaseRmseRad;
+    out.push({ size: r.size, method: r.method, speedup, phaseRmseRatio, phaseRmseCellsRatio: r.phaseRmseCellsRad / mh.phaseRmseCellsRad, meetsTarget: speedup >= 20 && phaseRmseRatio <= 1.25 });
+  }
+  return out;
+}
+
+function cropSquare(h: Float64Array, size: number, side: number): Float64Array {
+  const out = new Float64Array(side * side);
+  for (let y = 0; y < side; y++) out.set(h.subarray(y * size, y * size + side), y * side);
+  return out;
+}
+
+interface NamedNetworkPath {
+  provider: string;
+  run: NetworkPath;
+}
+
+/**
+ * One network path per requested provider, through the app's own pieces: the holography service's
+ * back-propagation and [re, im] packing, and the inference engine's tiled runner (in-process here; the app runs
+ * the same engine in its inference host).
+ */
+async function makeNetworkPaths(args: Args): Promise<{ networkPaths: NamedNetworkPath[]; networkNotes: string[]; networkModel: string | null }> {
+  const notes: string[] = [];
+  const physics: Physics = await import(pathToFileURL(resolve(here, '../src/main/services/holography/physics.ts')).href);
+  const engineModule: Engine = await import(pathToFileURL(resolve(here, '../src/main/services/inference/engine.ts')).href);
+  const ort = await import('onnxruntime-node');
+  const { createRequire } = await import('node:module');
+  let bindingDir: string | null;
+  try {
+    bindingDir = resolve(dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json')), 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    bindingDir = null;
+  }
+  const engine = new engineModule.InferenceEngine({
+    modelRoots: args.modelRoots,
+    ladder: { platform: process.platform, arch: process.arch, backends: ort.listSupportedBackends(), bindingDir },
+  });
+  let model: string;
+  try {
+    const dir = engine.resolveModelDir(args.model);
+    const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(resolve(dir, 'manifest.json'), 'utf8')) as { id: string; version: string; sha256: string; training?: { steps?: number } };
+    model = `${manifest.id} ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}…, ${dir}${manifest.training?.steps ? `, ${manifest.training.steps} training steps` : ''})`;
+    console.log(`network path: ${model}`);
+  } catch (error) {
+    notes.push(`network path not run: ${error instanceof Error ? error.message : String(error)}`);
+    console.log(notes[0]);
+    return { networkPaths: [], networkNotes: notes, networkModel: null };
+  }
+  const paths = args.providers.map((provider): NamedNetworkPath => ({
+    provider,
+    run: async (input) => {
+      const field = physics.backPropagate(input.holograms[0], input.width, input.height, input, input.heightsUm[0]);
+      const result = await engine.enhance({
+        modelId: args.model,
+        input: { kind: 'memory', data: physics.fieldToHwc(field), widthPx: input.width, heightPx: input.height, channels: 2 },
+        output: { kind: 'memory' },
+        provider: provider as 'cpu',
+        ...(args.tile ? { tileSizePx: args.tile } : {}),
+      });
+      if (result.provenance.executionProvider !== provider) throw new Error(`ran on ${result.provenance.executionProvider}, not ${provider}`);
+      return physics.hwcToField(result.data!, input.width, input.height);
+    },
+  }));
+  return { networkPaths: paths, networkNotes: notes, networkModel: model };
 }
 
 function printRow(r: Row): void {
