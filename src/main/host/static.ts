@@ -115,9 +115,10 @@ export async function resolveRequest(
     return { kind: 'forbidden' };
   }
   try {
-    const file = await makeTile(rel, signal);
-    // The tile must still pass the library's own path guard once it exists.
-    return file && resolveLibraryFile(rel) ? { kind: 'file', file } : { kind: 'not-found' };
+    const made = await makeTile(rel, signal);
+    // What is served is what the library's own path guard resolves, now that the tile exists.
+    const file = made ? resolveLibraryFile(rel) : null;
+    return file ? { kind: 'file', file } : { kind: 'not-found' };
   } catch {
     return { kind: 'not-found' };
   }
