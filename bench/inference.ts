@@ -5,6 +5,7 @@
  *
  *   XDG_RUNTIME_DIR=/tmp/lucida-xdg node_modules/.bin/node \
  *     --import ./src/main/services/inference/ts-hooks.mjs bench/inference.ts [--size 2048] [--tile 256] [--huge 20000]
+ *     [--webgpu-size 512]   (a smaller image for WebGPU where it is software-rendered)
  *   (`--size 0 --huge 20000` runs only the whole-slide memory check)
  *
  * Columns: MP/s = input megapixels per second of the whole run (decode of nothing — the input is raw — plus
@@ -28,6 +29,8 @@ function arg(name: string): string | undefined {
 const sizePx = Number(arg('size') ?? 2048);
 const tileOverride = arg('tile') ? Number(arg('tile')) : undefined;
 const hugePx = arg('huge') ? Number(arg('huge')) : undefined;
+// WebGPU on a software rasteriser (Mesa lavapipe in CI) runs at ~0.02 MP/s: give it a smaller image there.
+const webgpuSizePx = arg('webgpu-size') ? Number(arg('webgpu-size')) : sizePx;
 
 function modelRoots(): { roots: string[]; ids: string[]; source: string } {
   const bundled = path.join(root, 'resources/models');
@@ -87,8 +90,15 @@ async function main() {
     for (const id of sizePx > 0 ? ids : []) {
       const { manifest } = await readManifest(path.join(roots[0], id));
       const channels = manifest.input.channels.length;
-      const input = path.join(tmp, `${id}-in.raw`);
-      await writeNoiseRaw(input, sizePx, sizePx, channels);
+      const inputs = new Map<number, string>();
+      const inputFor = async (px: number) => {
+        if (!inputs.has(px)) {
+          const file = path.join(tmp, `${id}-${px}.raw`);
+          await writeNoiseRaw(file, px, px, channels);
+          inputs.set(px, file);
+        }
+        return inputs.get(px)!;
+      };
       const probe = newClient(roots);
       const report = await probe.gpuCheck(id);
       await probe.close();
@@ -98,16 +108,18 @@ async function main() {
           continue;
         }
         const provider = p.provider as ProviderName;
+        const px = provider === 'webgpu' ? webgpuSizePx : sizePx;
+        const input = await inputFor(px);
         // A fresh host per provider, so its peak RSS belongs to this run alone.
         const client = newClient(roots);
         const tileSizePx = tileOverride ?? manifest.tile.size;
         // Warm-up on one row of tiles as wide as the real image, so the batch shape is the one the real run
         // uses: WebGPU compiles its shaders per input shape on the first run.
-        const warmRows = Math.min(sizePx, tileSizePx);
-        await client.enhance({ modelId: id, input: { kind: 'memory', data: new Float32Array(sizePx * warmRows * channels), widthPx: sizePx, heightPx: warmRows, channels }, output: { kind: 'memory' }, provider, tileSizePx });
+        const warmRows = Math.min(px, tileSizePx);
+        await client.enhance({ modelId: id, input: { kind: 'memory', data: new Float32Array(px * warmRows * channels), widthPx: px, heightPx: warmRows, channels }, output: { kind: 'memory' }, provider, tileSizePx });
         const started = performance.now();
         const out = path.join(tmp, `${id}-${provider}.f32`);
-        const r = await client.enhance({ modelId: id, input: { kind: 'raw', path: input, widthPx: sizePx, heightPx: sizePx, channels, sampleType: 'uint8' }, output: { kind: 'file', path: out }, provider, tileSizePx });
+        const r = await client.enhance({ modelId: id, input: { kind: 'raw', path: input, widthPx: px, heightPx: px, channels, sampleType: 'uint8' }, output: { kind: 'file', path: out }, provider, tileSizePx });
         const totalMs = performance.now() - started;
         const stats = await client.stats();
         await client.close();
@@ -116,19 +128,19 @@ async function main() {
         rows.push({
           model: id,
           provider,
-          sizePx,
+          sizePx: px,
           tileSizePx: r.provenance.tileSize ?? tileSizePx,
           tiles: r.tiles,
           batchTiles: Math.ceil(r.tiles / r.batches),
           totalMs,
           modelMs: r.modelMs,
-          megapixelsPerS: (sizePx * sizePx) / 1e6 / (totalMs / 1000),
+          megapixelsPerS: (px * px) / 1e6 / (totalMs / 1000),
           overheadPct: (100 * (totalMs - r.modelMs)) / totalMs,
           peakRssMb: stats.maxRssBytes / 2 ** 20,
         });
         console.error(`  ${id} on ${provider}: ${(totalMs / 1000).toFixed(1)} s`);
       }
-      await rm(input, { force: true });
+      for (const file of inputs.values()) await rm(file, { force: true });
     }
 
     let huge: Record<string, unknown> | null = null;
