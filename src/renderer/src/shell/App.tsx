@@ -2,6 +2,7 @@ import { useEffect, type ComponentType } from 'react';
 import { lucida } from '../bridge';
 import { CaptureView } from '../features/capture/CaptureView';
 import { CatalogView } from '../features/catalog/CatalogView';
+import { HolographyView } from '../features/holography/HolographyView';
 import { ModelsView } from '../features/models/ModelsView';
 import { ViewerView } from '../features/viewer/ViewerView';
 import { useCall } from '../lib/use-call';
@@ -61,6 +62,7 @@ const VIEWS: Record<Section, ComponentType> = {
   capture: CaptureView,
   viewer: ViewerView,
   models: ModelsView,
+  holography: HolographyView,
 };
 
 export function App() {

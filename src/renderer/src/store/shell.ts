@@ -5,6 +5,7 @@ export const SECTIONS = [
   { id: 'capture', label: 'Capture' },
   { id: 'viewer', label: 'Viewer' },
   { id: 'models', label: 'Models' },
+  { id: 'holography', label: 'Holography' },
 ] as const;
 export type Section = (typeof SECTIONS)[number]['id'];
 
