@@ -4,7 +4,7 @@ import { fieldFrom, focusCurvePoints, parseFloatTiff, renderPlane } from './fiel
 /** The layout the service writes (src/main/services/viewer/float-tiff.ts), built here independently. */
 function tiff(width: number, height: number, values: number[]): ArrayBuffer {
   const tags: Array<[number, 3 | 4, number]> = [[256, 4, width], [257, 4, height], [258, 3, 32], [259, 3, 1], [262, 3, 1], [273, 4, 0], [277, 3, 1], [278, 4, height], [279, 4, width * height * 4], [339, 3, 3]];
-  const dataOffset = 8 + 2 + tags.length * 12 + 4;
+  const dataOffset = Math.ceil((8 + 2 + tags.length * 12 + 4) / 4) * 4;
   const buffer = new ArrayBuffer(dataOffset + values.length * 4);
   const view = new DataView(buffer);
   view.setUint16(0, 0x4949, false);
