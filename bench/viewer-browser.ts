@@ -3,7 +3,7 @@
  * frame times while panning it (one pane, then two locked panes).
  *
  *   npx electron-vite build
- *   node_modules/.bin/node --experimental-strip-types bench/viewer-browser.ts [--side 10000] [--format jpeg|png]
+ *   node_modules/.bin/node --experimental-strip-types bench/viewer-browser.ts [--side 10000] [--formats jpeg,png]
  *
  * Runs the real browser host (out/main/serve.js) on a fresh library and Debian's Chromium (playwright-core, the
  * e2e harness's flags: software rendering, no GPU). "Open → first tiles" is timed inside the page, from the click
@@ -51,13 +51,13 @@ const argValue = (name: string, fallback: string) => {
   return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback;
 };
 const side = Number(argValue('--side', '10000'));
-const format = argValue('--format', 'jpeg') as 'jpeg' | 'png';
+const formats = argValue('--formats', 'jpeg,png').split(',') as Array<'jpeg' | 'png'>;
 const TARGET_FIRST_TILES_MS = 500;
 const TARGET_FRAME_MS = 16.7;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 /** A smooth RGB specimen-like image with texture: made small, then enlarged, so generating it takes seconds. */
-async function makeCapture(file: string): Promise<void> {
+async function makeCapture(file: string, format: 'jpeg' | 'png'): Promise<void> {
   if (fs.existsSync(file)) return;
   const small = Math.ceil(side / 8);
   const data = Buffer.alloc(small * small * 3);
@@ -173,65 +173,78 @@ async function timePan(page: Page, panes: number): Promise<{ interval: FrameStat
   return { interval: stats(deltas), cost: stats(costs) };
 }
 
-const label = `capture-${side}.${format === 'jpeg' ? 'jpg' : 'png'}`;
-const inputs = path.join(os.tmpdir(), 'lucida-bench-viewer');
-fs.mkdirSync(inputs, { recursive: true });
-const file = path.join(inputs, label);
-const tGen = performance.now();
-await makeCapture(file);
-const genMs = performance.now() - tGen;
-
-const libraryDir = harness.freshLibrary('bench-viewer');
-const host = await harness.startBrowserHost(libraryDir, { timeoutMs: 60_000 });
-const browser = await harness.launchChromium();
-const results: Record<string, unknown> = {};
-try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-  const page = await context.newPage();
-  await page.goto(host.url);
-  await page.getByTestId('host-info').waitFor({ timeout: 30_000 });
-  const tImport = performance.now();
-  await importCapture(page, file);
-  const importMs = performance.now() - tImport;
-
-  const cold = await timeOpen(page, label);
-  const pan1 = await timePan(page, 1);
-  await page.getByRole('button', { name: '+ pane' }).click();
-  await page.getByTestId('pane-1').waitFor();
-  await page.waitForFunction(() => window.__lucidaViewer?.fullyLoaded().every(Boolean) && window.__lucidaViewer.drawn().length === 2, undefined, { timeout: 60_000 });
-  const pan2 = await timePan(page, 2);
-  await context.close();
-
-  // Warm: a new context has no HTTP cache; the host's tiles/ cache is filled. Remembered views are per context
-  // too (localStorage), so it opens at the home view like the cold run.
-  const context2 = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
-  const page2 = await context2.newPage();
-  await page2.goto(host.url);
-  await page2.getByTestId('host-info').waitFor({ timeout: 30_000 });
-  const warm = await timeOpen(page2, label);
-  await context2.close();
-
-  Object.assign(results, {
-    date: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', loadAverage1m: os.loadavg()[0], memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
-    browser: { version: browser.version(), flags: harness.CHROMIUM_ARGS, viewport: '1400×900', drawer: 'canvas (software, --disable-gpu)' },
-    capture: { widthPx: side, heightPx: side, format, bytes: fs.statSync(file).size, generateMs: round(genMs), importMs: round(importMs) },
-    open: {
-      cold: { firstTilesMs: round(cold.firstTilesMs), sharpMs: round(cold.sharpMs) },
-      warm: { firstTilesMs: round(warm.firstTilesMs), sharpMs: round(warm.sharpMs) },
-      targetFirstTilesMs: TARGET_FIRST_TILES_MS,
-    },
-    pan: { onePane: pan1, twoLockedPanes: pan2, targetMedianFrameMs: TARGET_FRAME_MS },
-  });
-} finally {
-  await browser.close().catch(() => undefined);
-  await host.stop();
-  fs.rmSync(libraryDir, { recursive: true, force: true });
+type Pan = { interval: FrameStats; cost: FrameStats };
+interface FormatResult {
+  capture: { widthPx: number; heightPx: number; format: string; bytes: number; generateMs: number; importMs: number };
+  open: { cold: { firstTilesMs: number; sharpMs: number }; warm: { firstTilesMs: number; sharpMs: number } };
+  pan: { onePane: Pan; twoLockedPanes: Pan };
 }
 
-const open = results.open as { cold: { firstTilesMs: number; sharpMs: number }; warm: { firstTilesMs: number; sharpMs: number } };
-type Pan = { interval: FrameStats; cost: FrameStats };
-const pan = results.pan as { onePane: Pan; twoLockedPanes: Pan };
+async function runFormat(format: 'jpeg' | 'png', browser: import('playwright-core').Browser): Promise<FormatResult> {
+  const label = `capture-${side}.${format === 'jpeg' ? 'jpg' : 'png'}`;
+  const inputs = path.join(os.tmpdir(), 'lucida-bench-viewer');
+  fs.mkdirSync(inputs, { recursive: true });
+  const file = path.join(inputs, label);
+  const tGen = performance.now();
+  await makeCapture(file, format);
+  const genMs = performance.now() - tGen;
+  const libraryDir = harness.freshLibrary('bench-viewer');
+  const host = await harness.startBrowserHost(libraryDir, { timeoutMs: 60_000 });
+  try {
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    const page = await context.newPage();
+    await page.goto(host.url);
+    await page.getByTestId('host-info').waitFor({ timeout: 30_000 });
+    const tImport = performance.now();
+    await importCapture(page, file);
+    const importMs = performance.now() - tImport;
+
+    const cold = await timeOpen(page, label);
+    const pan1 = await timePan(page, 1);
+    await page.getByRole('button', { name: '+ pane' }).click();
+    await page.getByTestId('pane-1').waitFor();
+    await page.waitForFunction(() => window.__lucidaViewer?.fullyLoaded().every(Boolean) && window.__lucidaViewer.drawn().length === 2, undefined, { timeout: 60_000 });
+    const pan2 = await timePan(page, 2);
+    await context.close();
+
+    // Warm: a new context has no HTTP cache; the host's tiles/ cache is filled. Remembered views are per context
+    // too (localStorage), so it opens at the home view like the cold run.
+    const context2 = await browser.newContext({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    const page2 = await context2.newPage();
+    await page2.goto(host.url);
+    await page2.getByTestId('host-info').waitFor({ timeout: 30_000 });
+    const warm = await timeOpen(page2, label);
+    await context2.close();
+    return {
+      capture: { widthPx: side, heightPx: side, format, bytes: fs.statSync(file).size, generateMs: round(genMs), importMs: round(importMs) },
+      open: { cold: { firstTilesMs: round(cold.firstTilesMs), sharpMs: round(cold.sharpMs) }, warm: { firstTilesMs: round(warm.firstTilesMs), sharpMs: round(warm.sharpMs) } },
+      pan: { onePane: pan1, twoLockedPanes: pan2 },
+    };
+  } finally {
+    await host.stop();
+    fs.rmSync(libraryDir, { recursive: true, force: true });
+  }
+}
+
+const browser = await harness.launchChromium();
+const byFormat: Record<string, FormatResult> = {};
+try {
+  for (const format of formats) byFormat[format] = await runFormat(format, browser);
+} finally {
+  await browser.close().catch(() => undefined);
+}
+const results = {
+  date: new Date().toISOString(),
+  machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', loadAverage1m: os.loadavg()[0], memoryGiB: Math.round(os.totalmem() / 1024 ** 3) },
+  browser: { flags: harness.CHROMIUM_ARGS, viewport: '1400×900', drawer: 'canvas (software, --disable-gpu)' },
+  targets: { firstTilesMs: TARGET_FIRST_TILES_MS, medianFrameMs: TARGET_FRAME_MS },
+  notes: [
+    'cold = first open right after import: no overview or tiles on disk (the importer does not call pyramid.prepare yet)',
+    'frame intervals are whole vsyncs at 60 Hz; main-thread cost is frame start → a message posted from rAF (includes tasks queued before it: an upper bound)',
+  ],
+  formats: byFormat,
+};
+
 const mark = (ok: boolean) => (ok ? 'ok' : 'MISS');
 // Frame intervals come in whole vsyncs (16.67 ms at 60 Hz): "< 16.7 ms" means every median frame is one vsync.
 const oneVsync = (ms: number) => ms <= TARGET_FRAME_MS + 0.05;
@@ -240,17 +253,21 @@ const panRows = (name: string, p: Pan): Array<[string, string, string, string]> 
   [`pan, ${name}: p95 / max interval`, `${p.interval.p95Ms} / ${p.interval.maxMs} ms`, '', `${p.interval.over33Ms} of ${p.interval.frames} > 33 ms`],
   [`pan, ${name}: main-thread cost median / p95`, `${p.cost.medianMs} / ${p.cost.p95Ms} ms`, `< ${TARGET_FRAME_MS} ms`, mark(p.cost.medianMs < TARGET_FRAME_MS)],
 ];
-const rows: Array<[string, string, string, string]> = [
-  ['open → first tiles (cold, after import)', `${open.cold.firstTilesMs} ms`, `< ${TARGET_FIRST_TILES_MS} ms`, mark(open.cold.firstTilesMs < TARGET_FIRST_TILES_MS)],
-  ['open → view fully loaded (cold)', `${open.cold.sharpMs} ms`, '', ''],
-  ['open → first tiles (warm tile cache)', `${open.warm.firstTilesMs} ms`, `< ${TARGET_FIRST_TILES_MS} ms`, mark(open.warm.firstTilesMs < TARGET_FIRST_TILES_MS)],
-  ['open → view fully loaded (warm)', `${open.warm.sharpMs} ms`, '', ''],
-  ...panRows('1 pane', pan.onePane),
-  ...panRows('2 locked panes', pan.twoLockedPanes),
-];
+const rows: Array<[string, string, string, string]> = [];
+for (const [format, r] of Object.entries(byFormat)) {
+  const f = format.toUpperCase();
+  rows.push(
+    [`${f} open → first tiles (cold, after import)`, `${r.open.cold.firstTilesMs} ms`, `< ${TARGET_FIRST_TILES_MS} ms`, mark(r.open.cold.firstTilesMs < TARGET_FIRST_TILES_MS)],
+    [`${f} open → view fully loaded (cold)`, `${r.open.cold.sharpMs} ms`, '', ''],
+    [`${f} open → first tiles (warm tile cache)`, `${r.open.warm.firstTilesMs} ms`, `< ${TARGET_FIRST_TILES_MS} ms`, mark(r.open.warm.firstTilesMs < TARGET_FIRST_TILES_MS)],
+    [`${f} open → view fully loaded (warm)`, `${r.open.warm.sharpMs} ms`, '', ''],
+    ...panRows(`${f} 1 pane`, r.pan.onePane),
+    ...panRows(`${f} 2 locked panes`, r.pan.twoLockedPanes),
+  );
+}
 const widths = [0, 1, 2, 3].map((c) => Math.max(...rows.map((r) => r[c].length), ['measure', 'value', 'target', ''][c].length));
 const line = (r: string[]) => r.map((cell, c) => cell.padEnd(widths[c])).join('  ');
-console.log(`\nViewer in Chromium — ${side}×${side} ${format.toUpperCase()} capture, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
+console.log(`\nViewer in Chromium — ${side}×${side} capture, ${os.cpus().length} CPUs, load ${os.loadavg()[0].toFixed(1)}`);
 console.log(line(['measure', 'value', 'target', '']));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of rows) console.log(line(r));

@@ -51,6 +51,7 @@ describe('viewer layers', () => {
     expect(panesFor('difference', ['raw'], [raw, interp]).missing).toBe('enhanced');
     // Keys that no longer exist (a deleted derivative) fall back to the defaults.
     expect(panesFor('side-by-side', ['d99'], all).panes).toEqual([['raw'], ['d2']]);
+    expect(panesFor('side-by-side', ['raw', 'd3'], [raw, interp, bare]).panes).toEqual([['raw']]);
   });
 
   it('says where every pane’s pixels came from', () => {

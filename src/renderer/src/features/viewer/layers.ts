@@ -63,7 +63,8 @@ export function defaultPaneLayers(layers: readonly ViewerLayer[]): string[] {
 
 /** The layers each pane shows in a mode: one per pane, or two in one pane (curtain, blink). */
 export function panesFor(mode: CompareMode, paneLayers: readonly string[], layers: readonly ViewerLayer[]): { panes: string[][]; missing: string | null } {
-  const byKey = new Map(layers.map((l) => [l.key, l]));
+  // Only showable layers: a remembered pane must not bring back an enhanced image that lost its provenance.
+  const byKey = new Map(showable(layers).map((l) => [l.key, l]));
   const valid = paneLayers.filter((k) => byKey.has(k));
   const keys = valid.length ? valid : defaultPaneLayers(layers);
   if (mode === 'side-by-side') return { panes: keys.map((k) => [k]), missing: null };
