@@ -151,11 +151,18 @@ def record(rng, obj, z, params=None):
     return np.clip(optics.poisson_gaussian(rng, inten, photons, rng.uniform(*p["read_noise"])), 0, None)
 
 
-def backpropagate(holo, z, params=None):
-    """Network input: √I divided by the background amplitude, propagated by −z. Complex."""
+def backpropagate(holo, z, params=None, single=False):
+    """Network input: √I divided by the background amplitude, propagated by −z. Complex.
+
+    single=True computes in complex64 with scipy.fft (the same arithmetic as the multi-height
+    baseline); used where the preparation time is measured."""
     p = dict(DEFAULTS, **(params or {}))
     amp = np.sqrt(holo) / np.sqrt(max(np.median(holo), 1e-6))
-    return optics.propagate(amp, p["px_um"], p["wavelength_um"], -z)
+    if not single:
+        return optics.propagate(amp, p["px_um"], p["wavelength_um"], -z)
+    import scipy.fft as sfft
+    tf = optics.angular_spectrum_tf(amp.shape, p["px_um"], p["wavelength_um"], -z).astype(np.complex64)
+    return sfft.ifft2(sfft.fft2(amp.astype(np.float32)) * tf)
 
 
 def to_channels(field):
