@@ -154,7 +154,12 @@ export function createViewerService(deps: ViewerServiceDeps) {
     }
     const role = derivative ? roleOf(derivative, paramsOf(db, derivative.id)) : 'raw';
     const request = { ...defaultDisplay(role), ...display };
-    const info = await pyramid.ensurePyramid(relPath, request, derivative ? undefined : { sourceSha256: capture.sha256 });
+    // A raw capture's thumbnail lets a cold open draw a coarse whole image while the overview decodes.
+    const info = await pyramid.ensurePyramid(
+      relPath,
+      request,
+      derivative ? undefined : { sourceSha256: capture.sha256, previewRelPath: relPathOf(capture.thumbUrl) },
+    );
     return {
       dziUrl: info.dziUrl,
       width: info.width,
