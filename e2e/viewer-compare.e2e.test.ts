@@ -91,10 +91,11 @@ describe('viewer: compare modes, colour bars and annotations', () => {
     };
     await drag(0.25); // probe is right of the divider: enhanced (brighter)
     const enhancedSide = await meanAt(app, probeX, c.y);
-    await app.screenshot('viewer-curtain');
     await drag(0.75); // probe is now left of it: raw
     const rawSide = await meanAt(app, probeX, c.y);
     expect(enhancedSide - rawSide).toBeGreaterThan(25);
+    await drag(0.5);
+    await app.screenshot('viewer-curtain');
   });
 
   it('blink: alternates raw and enhanced about once a second, and B steps it', async () => {
