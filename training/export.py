@@ -149,6 +149,15 @@ def export_task(task, checkpoint=None, skip_tile_check=False, out_dir=None):
     onnx_path = common.export_onnx(model, dirp / "model.onnx", meta["in_ch"],
                                    example_hw=(4 * multiple if multiple > 1 else 32,) * 2, opset=OPSET)
     sha = common.sha256(onnx_path)
+    ops = None
+    try:   # optional: Debian python3-onnx
+        import collections
+        import onnx
+        om = onnx.load(str(onnx_path))
+        onnx.checker.check_model(om)
+        ops = dict(collections.Counter(n.op_type for n in om.graph.node))
+    except ImportError:
+        pass
     rr = theoretical_radius(model, meta["in_ch"], scale)
     tile, halo, tdiff, tried = cfg["export"]["tile"]["size"], cfg["export"]["tile"]["halo"], None, []
     if not skip_tile_check:
@@ -199,6 +208,8 @@ def export_task(task, checkpoint=None, skip_tile_check=False, out_dir=None):
     manifest = package.manifest_dict(cfg, task, sha, info, metrics, training, optics_for(task, cfg))
     manifest["testTensors"]["torchVsOnnxruntimeMaxAbsDiff"] = torch_vs_ort
     manifest["parityMeasured"] = parity
+    if ops:
+        manifest["onnxOps"] = ops
     package.write_manifest(dirp, manifest)
     px_in, px_out = pixel_sizes(task)
     package.write_rdf(dirp, manifest, px_in, px_out,

@@ -251,8 +251,8 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
   {manifest['tile'].get('tiledVsUntiledMaxAbsDiff')}. {manifest['tile'].get('note', '')}
 - Parity tolerance CPU vs WebGPU / vs `test_output.npy`: {manifest['parityTolerance']} (absolute);
   measured on `test_input.npy` at export: {json.dumps(manifest.get('parityMeasured'))}.
-- ONNX opset {manifest['opset']}, {manifest['parameters']:,} parameters, ops limited to
-  Conv, Relu, Add, DepthToSpace (PixelShuffle).
+- ONNX opset {manifest['opset']}, {manifest['parameters']:,} parameters, operators
+  {json.dumps(manifest.get('onnxOps') or 'Conv, Relu, Add, DepthToSpace')} (DepthToSpace = PixelShuffle, mode CRD).
 
 ## Optics simulated
 ```json
