@@ -170,6 +170,25 @@ describe('viewer: compare modes, colour bars and annotations', () => {
     await page.getByTestId('overlay-1').getByText('Nucleolus?').waitFor();
   });
 
+  it('exports the view with the annotations burnt in, and zooms with the wheel while a drawing tool is active', async () => {
+    const { page } = app;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export PNG' }).click()]);
+    const { data, info } = await sharp(await download.path()).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    let yellow = 0;
+    for (let i = 0; i < data.length; i += info.channels) if (data[i] > 200 && data[i + 1] > 170 && data[i + 2] < 80) yellow++;
+    expect(yellow).toBeGreaterThan(100);
+
+    const before = await waitStill(page);
+    await page.getByRole('radio', { name: 'Point' }).click();
+    const c = await paneCenter(page, 1);
+    await page.mouse.move(c.x, c.y);
+    await page.mouse.wheel(0, -240);
+    const after = await waitStill(page);
+    expect(after[0]!.umPerScreenPx).toBeLessThan(before[0]!.umPerScreenPx);
+    expectLocked(after);
+    await page.keyboard.press('Escape');
+  });
+
   it('keeps the annotations and the last view of the capture after a reload', async () => {
     const { page } = app;
     const before = await waitStill(page);

@@ -283,6 +283,17 @@ export function Pane(props: PaneProps) {
           onPointerMove={props.tool === 'pan' ? undefined : onToolMove}
           onPointerUp={props.tool === 'pan' ? undefined : onToolUp}
           onDoubleClick={props.tool === 'pan' ? undefined : onToolDouble}
+          onWheel={
+            props.tool === 'pan'
+              ? undefined
+              : (event) => {
+                  const pane = paneRef.current;
+                  if (!pane?.isReady) return;
+                  const rect = event.currentTarget.getBoundingClientRect();
+                  group.lead(index);
+                  pane.zoomAtScreen(event.deltaY < 0 ? 1.4 : 1 / 1.4, event.clientX - rect.left, event.clientY - rect.top);
+                }
+          }
           data-testid={`overlay-${index}`}
         />
         {kind === 'curtain' && layers.length === 2 ? <CurtainHandle fraction={props.curtain} /> : null}

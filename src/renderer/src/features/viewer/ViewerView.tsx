@@ -261,12 +261,12 @@ function CaptureViewer(props: { capture: Capture; layers: ViewerLayer[]; reload:
   const exportPng = useCallback(async () => {
     try {
       const handles = [...registry.entries()].sort(([a], [b]) => a - b).map(([, h]) => h);
-      const blob = await composeViewPng(handles, frame.unit);
+      const blob = await composeViewPng(handles, frame.unit, shared);
       download(blob, `${capture.originalName.replace(/\.[^.]+$/, '')}-view.png`);
     } catch (err) {
       useShell.getState().notify(messageOf(err));
     }
-  }, [registry, frame.unit, capture.originalName]);
+  }, [registry, frame.unit, capture.originalName, shared]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {

@@ -1,12 +1,13 @@
 /**
- * Exports what the panes show as one PNG: each pane's drawn canvas side by side, with its scale bar and the line
- * saying where its pixels came from burnt in, so a figure never loses its scale or its provenance.
+ * Exports what the panes show as one PNG: each pane's drawn canvas side by side, with its annotations, ruler, scale
+ * bar and the line saying where its pixels came from burnt in, so a figure never loses its scale or its provenance.
  */
 import { niceScaleBar } from '../../../../shared/viewport';
 import { badgeOf } from './layers';
+import { paintOverlay, type SharedOverlay } from './overlay';
 import type { PaneHandle } from './Pane';
 
-export async function composeViewPng(handles: PaneHandle[], unit: 'µm' | 'px'): Promise<Blob> {
+export async function composeViewPng(handles: PaneHandle[], unit: 'µm' | 'px', shared?: SharedOverlay): Promise<Blob> {
   const canvases = handles.map((h) => ({ h, canvas: h.pane.canvas() })).filter((c): c is { h: PaneHandle; canvas: HTMLCanvasElement } => c.canvas !== null);
   if (canvases.length === 0) throw new Error('Nothing is drawn yet to export.');
   const gap = 8;
@@ -24,6 +25,14 @@ export async function composeViewPng(handles: PaneHandle[], unit: 'µm' | 'px'):
     ctx.drawImage(canvas, x, 0);
     // The drawer's canvas is in device pixels; the view's scale is per CSS pixel.
     const density = canvas.width / Math.max(1, h.pane.element.clientWidth);
+    if (shared) {
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(x, 0, canvas.width, canvas.height);
+      ctx.clip();
+      paintOverlay(ctx, h.pane, shared, density, x);
+      ctx.restore();
+    }
     const view = h.pane.viewUm();
     ctx.font = `${Math.round(12 * density)}px system-ui, sans-serif`;
     ctx.textBaseline = 'top';

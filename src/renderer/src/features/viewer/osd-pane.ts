@@ -263,6 +263,13 @@ export class OsdPane implements LockablePane {
     this.viewer.viewport.applyConstraints();
   }
 
+  /** Zooms about a container pixel (wheel over an instrument overlay, which hides OSD's own wheel handling). */
+  zoomAtScreen(factor: number, xPx: number, yPx: number): void {
+    const vp = this.viewer.viewport;
+    vp.zoomBy(factor, vp.pointFromPixel(new OpenSeadragon.Point(xPx, yPx), true));
+    vp.applyConstraints();
+  }
+
   panByScreen(dxPx: number, dyPx: number): void {
     const vp = this.viewer.viewport;
     const delta = vp.deltaPointsFromPixels(new OpenSeadragon.Point(dxPx, dyPx), true);

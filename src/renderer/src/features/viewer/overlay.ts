@@ -98,3 +98,68 @@ export function drawScaleBar(bar: HTMLElement, pane: OsdPane, unit: 'µm' | 'px'
   bar.dataset.lengthUm = String(nice.lengthUm);
   bar.dataset.lengthPx = nice.lengthPx.toFixed(2);
 }
+
+/**
+ * Draws the annotations and the ruler of one pane onto a 2D canvas (PNG export), in the canvas's device pixels:
+ * the same geometry as the SVG overlay, so a figure shows what the screen showed.
+ */
+export function paintOverlay(ctx: CanvasRenderingContext2D, pane: OsdPane, shared: SharedOverlay, density: number, offsetX: number): void {
+  if (!pane.isReady) return;
+  const s = (p: PointUm) => {
+    const q = pane.umToScreen(p.xUm, p.yUm);
+    return { x: offsetX + q.x * density, y: q.y * density };
+  };
+  ctx.save();
+  ctx.lineWidth = 1.5 * density;
+  ctx.strokeStyle = '#ffd60a';
+  ctx.fillStyle = 'rgba(255, 214, 10, 0.12)';
+  ctx.font = `${Math.round(12 * density)}px system-ui, sans-serif`;
+  ctx.textBaseline = 'alphabetic';
+  const label = (text: string, x: number, y: number) => {
+    ctx.save();
+    ctx.lineWidth = 3 * density;
+    ctx.strokeStyle = '#000';
+    ctx.strokeText(text, x, y);
+    ctx.fillStyle = '#fff';
+    ctx.fillText(text, x, y);
+    ctx.restore();
+  };
+  for (const a of shared.annotations) {
+    const g = a.geometry;
+    ctx.beginPath();
+    if (g.kind === 'point' || g.kind === 'text') {
+      const p = s(g.at);
+      ctx.arc(p.x, p.y, (g.kind === 'point' ? 6 : 3) * density, 0, 2 * Math.PI);
+      if (g.kind === 'text') label(a.text ?? '', p.x + 7 * density, p.y + 4 * density);
+    } else if (g.kind === 'rectangle') {
+      const p = s(g.at);
+      const q = s({ xUm: g.at.xUm + g.widthUm, yUm: g.at.yUm + g.heightUm });
+      ctx.rect(Math.min(p.x, q.x), Math.min(p.y, q.y), Math.abs(q.x - p.x), Math.abs(q.y - p.y));
+    } else {
+      g.points.forEach((pt, i) => {
+        const p = s(pt);
+        if (i === 0) ctx.moveTo(p.x, p.y);
+        else ctx.lineTo(p.x, p.y);
+      });
+      ctx.closePath();
+    }
+    ctx.fill();
+    ctx.stroke();
+    if (a.text && g.kind !== 'text') {
+      const p = s(g.kind === 'polygon' ? g.points[0] : g.at);
+      label(a.text, p.x + 8 * density, p.y - 8 * density);
+    }
+  }
+  if (shared.ruler) {
+    const a = s(shared.ruler.a);
+    const b = s(shared.ruler.b);
+    ctx.strokeStyle = '#7cf0c5';
+    ctx.lineWidth = 2 * density;
+    ctx.beginPath();
+    ctx.moveTo(a.x, a.y);
+    ctx.lineTo(b.x, b.y);
+    ctx.stroke();
+    label(lengthLabel(distanceUm(shared.ruler.a, shared.ruler.b), shared.unit), (a.x + b.x) / 2 + 8 * density, (a.y + b.y) / 2 - 8 * density);
+  }
+  ctx.restore();
+}
