@@ -144,6 +144,14 @@ describe('viewer: compare modes, colour bars and annotations', () => {
     await waitDrawn(page, 2);
     expectLocked(await waitStill(page));
     await app.screenshot('viewer-phase');
+    // The readout gives the stored float32 phase in radians, not the colour's 8-bit index.
+    const c = await paneCenter(page, 1);
+    await page.mouse.move(c.x + 5, c.y + 5);
+    await expect.poll(() => page.getByTestId('readout-1').textContent(), { timeout: 10_000 }).toMatch(/· -?\d\.\d{3} rad$/);
+    const text = (await page.getByTestId('readout-1').textContent())!;
+    const [, xPx, yPx] = /px \((\d+), (\d+)\)/.exec(text)!.map(Number);
+    const value = Number(/· (-?[\d.]+) rad$/.exec(text)![1]);
+    expect(value).toBeCloseTo(Math.atan2(Math.sin((xPx + yPx) / 40), Math.cos((xPx - yPx) / 60)), 3);
   });
 
   it('annotations: drawn in one pane, shown in every pane, kept in the catalog', async () => {
@@ -207,6 +215,25 @@ describe('viewer: compare modes, colour bars and annotations', () => {
       return r.ok ? r.value.map((a) => a.geometry.kind).sort() : [];
     }, captureId);
     expect(stored).toEqual(['point', 'polygon', 'rectangle', 'text']);
+    await page.getByRole('button', { name: /^Delete point annotation/ }).click();
+    await expect.poll(() => page.getByTestId('overlay-1').locator('[data-annotation]').count()).toBe(3);
+  });
+
+  it('shows up to four locked panes, any layer in any pane', async () => {
+    const { page } = app;
+    await page.getByRole('button', { name: '+ pane' }).click();
+    await page.getByRole('button', { name: '+ pane' }).click();
+    await page.getByTestId('pane-3').waitFor();
+    await expect(page.getByRole('button', { name: '+ pane' }).isDisabled()).resolves.toBe(true);
+    await page.getByTestId('pane-2').click();
+    await page.getByRole('button', { name: /^Show Phase · holo-phase in the active pane/ }).click();
+    await expect.poll(() => page.getByTestId('pane-2').getAttribute('data-layers')).toMatch(/^d\d+$/);
+    await waitDrawn(page, 4);
+    const views = await waitStill(page);
+    expectLocked(views);
+    expectLocked([views[0], views[3]]);
+    expectLocked([views[0], views[2]]);
+    await app.screenshot('viewer-four-panes');
   });
 
   it('logged no errors', () => {

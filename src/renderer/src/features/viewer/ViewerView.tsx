@@ -102,7 +102,6 @@ function CaptureViewer(props: { capture: Capture; layers: ViewerLayer[]; reload:
   const [blinkShown, setBlinkShown] = useState<0 | 1>(1);
   const [busy, setBusy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
-  const [, setTick] = useState(0);
   const group = useMemo(() => new LockGroup(), []);
   const registry = useMemo(() => new Map<number, PaneHandle>(), []);
   const shared = useRef<SharedOverlay>({ annotations: [], ruler: null, draft: null, unit: frame.unit }).current;
@@ -441,10 +440,7 @@ function CaptureViewer(props: { capture: Capture; layers: ViewerLayer[]; reload:
                 colormaps={colormaps}
                 onFirstDraw={onFirstDraw}
                 onCreate={createAnnotation}
-                onDraft={() => {
-                  redrawAll();
-                  setTick((t) => t + 1);
-                }}
+                onDraft={redrawAll}
               />
             );
           })}
@@ -526,6 +522,13 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const derived = props.layers.filter((l) => l.role !== 'raw');
+  const showInActivePane = (key: string) => {
+    const s = useViewer.getState();
+    if (s.mode !== 'side-by-side') s.setMode('side-by-side');
+    const panes = s.paneLayers.length ? s.paneLayers : ['raw'];
+    const pane = Math.min(s.activePane, panes.length - 1);
+    s.setPaneLayers(panes.map((k, i) => (i === pane ? key : k)));
+  };
 
   const remove = async () => {
     setBusy(true);
@@ -597,6 +600,13 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
             <li key={l.key}>
               <strong>{l.label}</strong> {l.widthPx}×{l.heightPx}
               <div className="muted">{badgeOf(l).text}</div>
+              {l.role === 'enhanced' && !l.provenance ? (
+                <div className="muted">Not shown: no provenance recorded.</div>
+              ) : (
+                <button type="button" className="small ghost" onClick={() => showInActivePane(l.key)} aria-label={`Show ${l.label} in the active pane`}>
+                  Show in active pane
+                </button>
+              )}
             </li>
           ))}
         </ul>
