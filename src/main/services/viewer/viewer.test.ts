@@ -90,6 +90,28 @@ describe('viewer service', () => {
     expect(Math.abs(values[0] - (2 * 10 + 10))).toBeLessThanOrEqual(2);
   });
 
+  it('keeps 16 bits in the bicubic ×2 of a 16-bit capture', async () => {
+    const file = path.join(root, 'grey16.tif');
+    const ramp16 = new Uint16Array(40 * 30);
+    for (let i = 0; i < ramp16.length; i++) ramp16[i] = 20_000 + (i % 40) * 500;
+    // LZW: sharp's default TIFF compression (JPEG) would make it 8-bit.
+    await sharp(ramp16, { raw: { width: 40, height: 30, channels: 1 } }).toColourspace('grey16').tiff({ compression: 'lzw' }).toFile(file);
+    expect((await sharp(file).metadata()).depth).toBe('ushort');
+    const session = await call('sessions.create', { title: 'Sixteen', date: '2026-11-27', modality: 'bright-field' });
+    await call('captures.import', { sessionId: session.id, sources: [{ kind: 'path', path: file }] });
+    await services.idle();
+    const [capture] = await call('captures.list', { sessionId: session.id });
+    const d = await call('viewer.interpolate', { captureId: capture.id });
+    expect(d).toMatchObject({ dtype: 'uint16', width: 80, height: 60, pixelSizeUm: null });
+    // The same specimen point read from the raw and from its ×2 agrees in 16-bit counts (a smooth ramp, so closely).
+    const raw = await call('viewer.pixel', { captureId: capture.id, xPx: 20, yPx: 15 });
+    const twice = await call('viewer.pixel', { captureId: capture.id, derivativeId: d.id, xPx: 40, yPx: 30 });
+    expect(raw.values[0]).toBeGreaterThan(255);
+    expect(Math.abs(twice.values[0] - raw.values[0]) / raw.values[0]).toBeLessThan(0.05);
+    const { layers } = await call('viewer.layers', { captureId: capture.id });
+    expect(layers.map((l) => [l.role, l.pixelSizeUm])).toEqual([['raw', null], ['interpolated', null]]);
+  });
+
   it('refuses to show or subtract an enhanced result without provenance', async () => {
     const d = await recordEnhanced(false);
     await expect(call('viewer.pyramid', { captureId, derivativeId: d.id })).rejects.toMatchObject({ code: 'forbidden' });
