@@ -34,6 +34,7 @@ export class OsdPane implements LockablePane {
   private firstDrawn = false;
   /** Clip of the second layer: the fraction of the pane width from which it shows (curtain), or null. */
   private curtainFraction: number | null = null;
+  private opacities = new Map<number, number>();
 
   constructor(
     readonly id: number,
@@ -146,6 +147,8 @@ export class OsdPane implements LockablePane {
             return;
           }
           slot.item = event.item;
+          const opacity = this.opacities.get(index);
+          if (opacity !== undefined) event.item.setOpacity(opacity);
           if (index === 0 && !this.ready) {
             this.ready = true;
             const view = this.pendingView ?? this.group.lastView;
@@ -162,6 +165,8 @@ export class OsdPane implements LockablePane {
   }
 
   setLayerOpacity(index: number, opacity: number): void {
+    // Kept, so a layer still loading (or replaced for new display settings) opens at the opacity asked for.
+    this.opacities.set(index, opacity);
     this.layers[index]?.item?.setOpacity(opacity);
   }
 
