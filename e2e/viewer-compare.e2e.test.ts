@@ -217,6 +217,10 @@ describe('viewer: compare modes, colour bars and annotations', () => {
     expect(stored).toEqual(['point', 'polygon', 'rectangle', 'text']);
     await page.getByRole('button', { name: /^Delete point annotation/ }).click();
     await expect.poll(() => page.getByTestId('overlay-1').locator('[data-annotation]').count()).toBe(3);
+    await page.getByRole('button', { name: /^Edit text of rectangle annotation/ }).click();
+    await page.getByLabel(/^Text of rectangle annotation/).fill('Mitosis');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    for (const pane of [0, 1]) await page.getByTestId(`overlay-${pane}`).locator('text.ann-label', { hasText: 'Mitosis' }).waitFor();
   });
 
   it('shows up to four locked panes, any layer in any pane', async () => {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { AnnotationGeometry, Capture, ViewerLayer } from '../../../../shared/contract';
+import type { Annotation, AnnotationGeometry, Capture, ViewerLayer } from '../../../../shared/contract';
 import type { ViewUm } from '../../../../shared/viewport';
 import { lucida } from '../../bridge';
 import { messageOf } from '../../lib/errors';
@@ -515,7 +515,7 @@ function HelpOverlay(props: { onClose: () => void }) {
   );
 }
 
-function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotations: import('../../../../shared/contract').Annotation[]; unit: 'µm' | 'px'; onDifference?: () => void }) {
+function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotations: Annotation[]; unit: 'µm' | 'px'; onDifference?: () => void }) {
   const { capture } = props;
   const open = useViewer((s) => s.open);
   const [confirming, setConfirming] = useState(false);
@@ -622,16 +622,7 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
       ) : (
         <ul className="annotation-list" aria-label="Annotations">
           {props.annotations.map((a) => (
-            <li key={a.id}>
-              <span>
-                {a.geometry.kind}
-                {a.geometry.kind === 'rectangle' ? ` ${lengthLabel(a.geometry.widthUm, props.unit)} × ${lengthLabel(a.geometry.heightUm, props.unit)}` : ''}
-                {a.text ? ` — ${a.text}` : ''}
-              </span>
-              <button type="button" className="small ghost" aria-label={`Delete ${a.geometry.kind} annotation ${a.id}`} onClick={() => void removeAnnotation(a.id)}>
-                ✕
-              </button>
-            </li>
+            <AnnotationItem key={a.id} annotation={a} unit={props.unit} onDelete={() => void removeAnnotation(a.id)} />
           ))}
         </ul>
       )}
@@ -650,5 +641,57 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
         </ConfirmDialog>
       ) : null}
     </aside>
+  );
+}
+
+function AnnotationItem(props: { annotation: Annotation; unit: 'µm' | 'px'; onDelete: () => void }) {
+  const a = props.annotation;
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(a.text ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    try {
+      await lucida().annotations.update({ id: a.id, patch: { text: text.trim() } });
+      setEditing(false);
+      setError(null);
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
+  const g = a.geometry;
+  return (
+    <li>
+      {editing ? (
+        <form
+          className="annotation-edit"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void save();
+          }}
+        >
+          <input aria-label={`Text of ${g.kind} annotation ${a.id}`} value={text} onChange={(e) => setText(e.target.value)} autoFocus />
+          <button type="submit" className="small">
+            Save
+          </button>
+          {error ? <span className="form-error">{error}</span> : null}
+        </form>
+      ) : (
+        <span>
+          {g.kind}
+          {g.kind === 'rectangle' ? ` ${lengthLabel(g.widthUm, props.unit)} × ${lengthLabel(g.heightUm, props.unit)}` : ''}
+          {a.text ? ` — ${a.text}` : ''}
+        </span>
+      )}
+      <span className="vt-group">
+        {editing ? null : (
+          <button type="button" className="small ghost" aria-label={`Edit text of ${g.kind} annotation ${a.id}`} onClick={() => setEditing(true)}>
+            ✎
+          </button>
+        )}
+        <button type="button" className="small ghost" aria-label={`Delete ${g.kind} annotation ${a.id}`} onClick={props.onDelete}>
+          ✕
+        </button>
+      </span>
+    </li>
   );
 }
