@@ -173,7 +173,7 @@ async function main() {
     }
 
     const header = ['model', 'provider', 'size', 'tile', 'tiles', 'batch', 'total s', 'model ms', 'MP/s', 'overhead', 'peak RSS'];
-    const table = rows.map((r) => [r.model, r.provider, `${r.sizePx}²`, String(r.tileSizePx), String(r.tiles), String(r.batchTiles), (r.totalMs / 1000).toFixed(2), r.modelMs.toFixed(0), r.megapixelsPerS.toFixed(2), `${r.overheadPct.toFixed(1)} %`, `${r.peakRssMb.toFixed(0)} MB`]);
+    const table = rows.map((r) => [r.model, r.provider, `${r.sizePx}²`, String(r.tileSizePx), String(r.tiles), String(r.batchTiles), (r.totalMs / 1000).toFixed(2), r.modelMs.toFixed(0), r.megapixelsPerS.toPrecision(3), `${r.overheadPct.toFixed(1)} %`, `${r.peakRssMb.toFixed(0)} MB`]);
     const widths = header.map((h, i) => Math.max(h.length, ...table.map((t) => t[i].length)));
     const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
     console.log(line(header));
