@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { canvasSize, reflectIndex } from '../../../shared/tiling';
 import { InferenceEngine } from './engine';
 
 /** Every model shipped in resources/models must pass the same check a user's import gets. */
@@ -21,4 +22,41 @@ describe('bundled models', () => {
     const { tile } = result.manifest;
     expect(tile.size).toBeGreaterThanOrEqual(2 * Math.ceil(tile.halo / tile.multiple) * tile.multiple + tile.multiple);
   }, 120_000);
+});
+
+describe('bundled models, tiled with their own manifest', () => {
+  it.each(bundled)('%s: tiled output equals untiled within 1e-4 on an image a little over one tile', async (id) => {
+    const { manifest } = (await engine.validateModelPackage(path.join(ROOT, id))) as { manifest: import('./manifest').ModelManifest };
+    const m = manifest;
+    const c = m.input.channels.length;
+    const core = m.tile.size - 2 * m.tile.halo;
+    const w = m.tile.size + Math.floor(core / 2) + 3; // two columns of tiles and an odd width
+    const h = m.tile.size + Math.floor(core / 3) + 1;
+    const img = new Float32Array(w * h * c);
+    let s = 99;
+    const scale = m.input.normalisation.kind === 'scale' ? m.input.normalisation.divisor : 1;
+    for (let i = 0; i < img.length; i++) {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      // Smooth structure plus noise, in the image's own units.
+      const x = Math.floor(i / c) % w;
+      const y = Math.floor(i / c / w);
+      const v = 0.5 + 0.3 * Math.sin(x / 9) * Math.cos(y / 13) + 0.1 * ((s >>> 24) / 255 - 0.5);
+      img[i] = scale === 1 ? v * 2 - 1 : v * scale;
+    }
+    const tiled = await engine.enhance({ modelId: id, input: { kind: 'memory', data: img, widthPx: w, heightPx: h, channels: c }, output: { kind: 'memory' }, provider: 'cpu' });
+    expect(tiled.tiles).toBeGreaterThanOrEqual(4);
+    const cw = canvasSize(w, m.tile.multiple);
+    const ch = canvasSize(h, m.tile.multiple);
+    const t = new Float32Array(c * cw * ch);
+    for (let k = 0; k < c; k++) for (let y = 0; y < ch; y++) for (let x = 0; x < cw; x++) t[k * cw * ch + y * cw + x] = img[(reflectIndex(y, h) * w + reflectIndex(x, w)) * c + k] / scale;
+    const whole = await engine.runTensor(id, t, [1, c, ch, cw], 'cpu');
+    const oc = m.output.channels.length;
+    const s2 = m.scale;
+    let diff = 0;
+    for (let y = 0; y < h * s2; y++)
+      for (let x = 0; x < w * s2; x++)
+        for (let k = 0; k < oc; k++) diff = Math.max(diff, Math.abs(tiled.data![(y * w * s2 + x) * oc + k] - whole.data[k * cw * s2 * ch * s2 + y * cw * s2 + x]));
+    console.log(`${id}: ${w}×${h}, ${tiled.tiles} tiles of ${m.tile.size} px, halo ${m.tile.halo}: max |tiled − untiled| = ${diff.toExponential(2)}`);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+  }, 300_000);
 });
