@@ -349,6 +349,97 @@ export const holoReconstructInputSchema = z
   });
 export type HoloReconstructInput = z.infer<typeof holoReconstructInputSchema>;
 
+// ---------- capture (live camera, snapshots, bursts, time-lapse, tile scans) ----------
+export const CAPTURE_SOURCE_KINDS = ['simulated', 'ffmpeg', 'test-pattern'] as const;
+export const CAPTURE_SOURCE_STATUSES = ['stopped', 'starting', 'running', 'reconnecting', 'failed'] as const;
+export type CaptureSourceStatus = (typeof CAPTURE_SOURCE_STATUSES)[number];
+export const CAPTURE_BIT_DEPTHS = [8, 12, 16] as const;
+export const CAPTURE_IMAGING = ['bright-field', 'hologram'] as const;
+/** The browser host's binary WebSocket carrying 8-bit live display frames (see docs/adr/0004). */
+export const LIVE_PATH = '/live';
+
+export const captureModeSchema = z.object({
+  widthPx: z.number().int().min(16).max(8192),
+  heightPx: z.number().int().min(16).max(8192),
+  fps: z.number().positive().max(240),
+  /** ffmpeg's name for the sample layout: gray, gray16le, rgb24, rgb48le (yuyv422 etc. are converted). */
+  pixelFormat: z.string().max(32),
+});
+export type CaptureMode = z.infer<typeof captureModeSchema>;
+
+export const captureSourceSchema = z.object({
+  id: z.string(),
+  kind: z.enum(CAPTURE_SOURCE_KINDS),
+  label: z.string(),
+  modes: z.array(captureModeSchema),
+  available: z.boolean(),
+  /** Why it cannot be used (ffmpeg missing, device busy…); null when available. */
+  reason: z.string().nullable(),
+});
+export type CaptureSource = z.infer<typeof captureSourceSchema>;
+
+export const objectiveSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  magnification: z.number(),
+  numericalAperture: z.number(),
+});
+export type Objective = z.infer<typeof objectiveSchema>;
+
+export const stagePositionSchema = z.object({ xUm: z.number(), yUm: z.number(), zUm: z.number() });
+export type StagePosition = z.infer<typeof stagePositionSchema>;
+
+export const captureSettingsSchema = z.object({
+  exposureMs: z.number(),
+  gain: z.number(),
+  bitDepth: z.union([z.literal(8), z.literal(12), z.literal(16)]),
+  objectiveId: z.string(),
+  imaging: z.enum(CAPTURE_IMAGING),
+});
+export type CaptureSettings = z.infer<typeof captureSettingsSchema>;
+
+export const captureStateSchema = z.object({
+  sourceId: z.string().nullable(),
+  sourceLabel: z.string().nullable(),
+  status: z.enum(CAPTURE_SOURCE_STATUSES),
+  message: z.string().nullable(),
+  mode: captureModeSchema.nullable(),
+  /** Null for sources Lucida cannot control (system cameras through ffmpeg). */
+  settings: captureSettingsSchema.nullable(),
+  stage: stagePositionSchema.nullable(),
+  objectives: z.array(objectiveSchema),
+  pixelSizeUm: z.number().nullable(),
+  /** Frames the source produced since it started, and its measured rate over the last seconds. */
+  frames: z.number().int(),
+  sourceFps: z.number(),
+  watch: z.object({ sessionId: id, folder: z.string() }).nullable(),
+});
+export type CaptureState = z.infer<typeof captureStateSchema>;
+
+/** The JSON header in front of each live display frame (JPEG) on the live channel. */
+export const liveFrameHeaderSchema = z.object({
+  seq: z.number().int(),
+  capturedAtMs: z.number(),
+  widthPx: z.number().int(),
+  heightPx: z.number().int(),
+  bitDepth: z.number().int(),
+  /** 64 bins over the full sensor range (all channels together). */
+  histogram: z.array(z.number().int()),
+  /** Fractions of samples at 0 and at the sensor's maximum (clipped). */
+  clippedLow: z.number(),
+  clippedHigh: z.number(),
+  focusScore: z.number(),
+  stage: stagePositionSchema.nullable(),
+  exposureMs: z.number().nullable(),
+  gain: z.number().nullable(),
+  sourceFps: z.number(),
+  /** Frames the source made that the host never encoded for this view (it was busy). */
+  hostDropped: z.number().int(),
+});
+export type LiveFrameHeader = z.infer<typeof liveFrameHeaderSchema>;
+
+const captureSessionInput = { sessionId: id };
+
 // ---------- the table of calls ----------
 const entry = <I extends z.ZodType, O extends z.ZodType>(input: I, output: O, doc: string) => ({ input, output, doc });
 
@@ -467,6 +558,61 @@ export const calls = {
     z.object({ captureId: id }),
     z.array(holoReconstructionSchema),
     'Reconstructions of a capture, newest first, with their focus curves and amplitude/phase derivatives.',
+  ),
+  'capture.sources': entry(z.object({}), z.array(captureSourceSchema), 'Camera sources: the simulated microscope, system cameras found through ffmpeg, and ffmpeg\'s test pattern.'),
+  'capture.state': entry(z.object({}), captureStateSchema, 'The active source, its settings, stage and rate.'),
+  'capture.start': entry(
+    z.object({ sourceId: z.string().min(1).max(200), mode: captureModeSchema.partial().optional() }),
+    captureStateSchema,
+    'Starts a source (stopping the one running); live frames then flow on the live channel.',
+  ),
+  'capture.stop': entry(z.object({}), captureStateSchema, 'Stops the running source.'),
+  'capture.configure': entry(
+    z.object({
+      exposureMs: z.number().finite().min(0.01, 'Exposure is at least 0.01 ms.').max(10_000, 'Exposure is at most 10 s.').optional(),
+      gain: z.number().finite().min(1, 'Gain is at least 1.').max(64, 'Gain is at most 64.').optional(),
+      bitDepth: z.union([z.literal(8), z.literal(12), z.literal(16)]).optional(),
+      objectiveId: z.string().min(1).max(64).optional(),
+      imaging: z.enum(CAPTURE_IMAGING).optional(),
+    }),
+    captureStateSchema,
+    'Changes exposure, gain, bit depth, objective or imaging mode of a controllable source.',
+  ),
+  'capture.moveStage': entry(
+    z.object({
+      xUm: z.number().finite().min(-1e6).max(1e6).optional(),
+      yUm: z.number().finite().min(-1e6).max(1e6).optional(),
+      zUm: z.number().finite().min(-1e4).max(1e4).optional(),
+      relative: z.boolean().optional(),
+    }),
+    stagePositionSchema,
+    'Moves the motorised stage (absolute, or by the given steps when relative).',
+  ),
+  'capture.snapshot': entry(z.object(captureSessionInput), captureSchema, 'Saves the next frame at full bit depth into the session, with its optics, exposure, gain, stage position and time.'),
+  'capture.burst': entry(
+    z.object({ ...captureSessionInput, frames: z.number().int().min(1).max(1000) }),
+    jobSchema,
+    'Saves consecutive frames into the session; progress arrives as job events.',
+  ),
+  'capture.timelapse': entry(
+    z.object({ ...captureSessionInput, frames: z.number().int().min(1).max(10_000), intervalMs: z.number().int().min(50).max(86_400_000) }),
+    jobSchema,
+    'Saves one frame every interval; progress arrives as job events; jobs.cancel stops it.',
+  ),
+  'capture.tileScan': entry(
+    z.object({
+      ...captureSessionInput,
+      columns: z.number().int().min(1).max(20),
+      rows: z.number().int().min(1).max(20),
+      overlap: z.number().min(0.05, 'Tiles need at least 5 % overlap to be stitched.').max(0.5),
+    }),
+    jobSchema,
+    'Moves the stage over a grid, saves each field, then stitches them (phase correlation) into one more capture.',
+  ),
+  'capture.watch': entry(
+    z.object({ ...captureSessionInput, folder: z.string().min(1).max(4096).nullable() }),
+    captureStateSchema,
+    'Watches a folder: each new image file in it is imported into the session (null stops watching).',
   ),
 } as const;
 

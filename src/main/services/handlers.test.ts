@@ -122,6 +122,17 @@ const MALFORMED: Record<CallName, unknown[]> = {
   'holography.results': [{}, { captureId: -1 }],
   'viewer.difference': [{ captureId: 1 }, { captureId: 1, derivativeId: 0 }],
   'viewer.colormaps': [null, 3],
+  'capture.sources': [null, 'all'],
+  'capture.state': [null, 1],
+  'capture.start': [{}, { sourceId: '' }, { sourceId: 'simulated', mode: { widthPx: 4 } }, { sourceId: 'simulated', mode: { fps: 0 } }],
+  'capture.stop': [null],
+  'capture.configure': [{ exposureMs: 0 }, { exposureMs: 20_000 }, { gain: 0.5 }, { bitDepth: 10 }, { imaging: 'x-ray' }],
+  'capture.moveStage': [{ xUm: 'left' }, { zUm: Number.NaN }, { xUm: 1e9 }, { relative: 'yes' }],
+  'capture.snapshot': [{}, { sessionId: 0 }],
+  'capture.burst': [{ sessionId: 1 }, { sessionId: 1, frames: 0 }, { sessionId: 1, frames: 5000 }],
+  'capture.timelapse': [{ sessionId: 1, frames: 3 }, { sessionId: 1, frames: 3, intervalMs: 1 }],
+  'capture.tileScan': [{ sessionId: 1, columns: 0, rows: 2, overlap: 0.1 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.01 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.9 }],
+  'capture.watch': [{ sessionId: 1 }, { sessionId: 1, folder: '' }],
 };
 
 describe('handlers', () => {
@@ -219,6 +230,25 @@ describe('handlers', () => {
     await services.idle();
     expect(await call('holography.results', { captureId: holo.id })).toMatchObject([{ method: 'backprop', zUm: 200 }]);
     expect(await call('captures.delete', { id: holo.id })).toEqual({ deleted: true });
+
+    // Capture: the simulated microscope at a small sensor size, every acquisition once.
+    const capSession = await call<{ id: number }>('sessions.create', { title: 'Live', date: '2026-11-27', modality: 'bright-field' });
+    expect((await call<Array<{ id: string }>>('capture.sources', {}))[0]).toMatchObject({ id: 'simulated' });
+    expect(await call('capture.start', { sourceId: 'simulated', mode: { widthPx: 128, heightPx: 96, fps: 30 } })).toMatchObject({ status: 'running' });
+    expect(await call('capture.configure', { exposureMs: 12, gain: 2, bitDepth: 12, objectiveId: '10x', imaging: 'bright-field' })).toMatchObject({ settings: { bitDepth: 12 } });
+    expect(await call('capture.moveStage', { zUm: 1, relative: true })).toMatchObject({ zUm: expect.any(Number) });
+    expect(await call('capture.snapshot', { sessionId: capSession.id })).toMatchObject({ width: 128, bitDepth: 16 });
+    await call('capture.burst', { sessionId: capSession.id, frames: 2 });
+    await call('capture.timelapse', { sessionId: capSession.id, frames: 1, intervalMs: 50 });
+    await call('capture.tileScan', { sessionId: capSession.id, columns: 2, rows: 1, overlap: 0.25 });
+    await services.idle();
+    expect(await call<unknown[]>('captures.list', { sessionId: capSession.id })).toHaveLength(7);
+    const watched = fs.mkdtempSync(path.join(root, 'watch-'));
+    expect(await call('capture.watch', { sessionId: capSession.id, folder: watched })).toMatchObject({ watch: { sessionId: capSession.id } });
+    expect(await call('capture.watch', { sessionId: capSession.id, folder: null })).toMatchObject({ watch: null });
+    expect(await call('capture.state', {})).toMatchObject({ sourceId: 'simulated' });
+    expect(await call('capture.stop', {})).toMatchObject({ status: 'stopped' });
+    await call('sessions.delete', { id: capSession.id, confirmDeleteCaptures: true });
 
     // The domain errors come back as envelopes a person can read.
     expect(await dispatch('specimens.create', { accessionId: 'call-001' })).toEqual({

@@ -13,6 +13,7 @@ import * as catalog from './catalog';
 import { ImportJobs } from './library/importer';
 import { openLibrary } from './library/library';
 import { listModels } from './models/models';
+import { createCaptureService, type CaptureService } from './capture';
 import { createHolographyService } from './holography';
 import type { InferenceClient } from './inference';
 import { createPyramidService } from './pyramid';
@@ -62,6 +63,8 @@ export interface Services {
    * gave up on the request) drops it from the queue.
    */
   tileFileForRequest(relPath: string, signal?: AbortSignal): Promise<string | null>;
+  /** The capture service: hosts attach live views to `capture.live` (binary frames, not contract calls). */
+  capture: CaptureService;
   /** Resolves when no import job is running (tests, clean shutdown). */
   idle(): Promise<void>;
   /**
@@ -115,6 +118,14 @@ export function createServices(options: ServicesOptions): Services {
     modelRoots: [path.join(options.resourcesDir, 'models')],
     modelId: options.holographyModelId,
     appVersion: options.appVersion,
+    log,
+  });
+
+  const capture = createCaptureService({
+    db,
+    libraryDir: library.dir,
+    emit,
+    importPaths: (sessionId, paths) => jobs.start(sessionId, paths.map((p) => ({ kind: 'path' as const, path: p }))),
     log,
   });
 
@@ -213,7 +224,7 @@ export function createServices(options: ServicesOptions): Services {
       return { deleted };
     },
 
-    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || holography.cancel(jobId) }),
+    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || holography.cancel(jobId) || capture.cancel(jobId) }),
 
     'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),
 
@@ -248,6 +259,36 @@ export function createServices(options: ServicesOptions): Services {
       return holography.reconstruct(input);
     },
     'holography.results': ({ captureId }) => holography.results(captureId),
+
+    'capture.sources': () => capture.sources(),
+    'capture.state': () => capture.state(),
+    'capture.start': ({ sourceId, mode }) => capture.start(sourceId, mode),
+    'capture.stop': () => capture.stop(),
+    'capture.configure': (patch) => capture.configure(patch),
+    'capture.moveStage': ({ relative, ...to }) => capture.moveStage(to, relative === true),
+    'capture.snapshot': ({ sessionId }) => {
+      assertOpen();
+      return capture.snapshot(sessionId);
+    },
+    'capture.burst': ({ sessionId, frames }) => {
+      assertOpen();
+      return capture.burst(sessionId, frames);
+    },
+    'capture.timelapse': ({ sessionId, frames, intervalMs }) => {
+      assertOpen();
+      return capture.timelapse(sessionId, frames, intervalMs);
+    },
+    'capture.tileScan': ({ sessionId, columns, rows, overlap }) => {
+      assertOpen();
+      return capture.tileScan(sessionId, columns, rows, overlap);
+    },
+    'capture.watch': ({ sessionId, folder }) => {
+      assertOpen();
+      if (folder !== null && options.allowPathImports === false) {
+        throw new AppError('forbidden', 'This Lucida accepts uploaded files only; watching a folder on the host machine is turned off.');
+      }
+      return capture.watch(sessionId, folder);
+    },
   };
 
   return {
@@ -260,15 +301,18 @@ export function createServices(options: ServicesOptions): Services {
     },
     recordDerivative,
     tileFileForRequest: (relPath, signal) => pyramid.tileFileForRequest(relPath, { signal }),
-    idle: () => Promise.all([jobs.idle(), holography.idle()]).then(() => undefined),
+    capture,
+    idle: () => Promise.all([jobs.idle(), holography.idle(), capture.idle()]).then(() => undefined),
     close: () => {
       // With nothing running, close at once: hosts call this without awaiting right before process.exit.
       // The pyramid's tile jobs only read the library's files, never the catalog: they finish on their own.
       void pyramid.close().catch(() => undefined);
+      // The camera stops at once (its frames hold no catalog state); a running burst finishes its current frame.
+      const captureClosed = capture.close().catch(() => undefined);
       closing ??=
-        jobs.running === 0 && holography.running === 0
+        jobs.running === 0 && holography.running === 0 && capture.running === 0
           ? Promise.resolve(library.close())
-          : Promise.all([jobs.stopAll(), holography.close()]).then(() => undefined).finally(() => library.close());
+          : Promise.all([jobs.stopAll(), holography.close(), captureClosed]).then(() => undefined).finally(() => library.close());
       return closing;
     },
   };

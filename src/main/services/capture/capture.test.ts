@@ -1,0 +1,142 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calls, type Capture, type CaptureState, type JobProgress, type Session } from '../../../shared/contract';
+import { createDispatcher, type Dispatch } from '../../rpc';
+import { createServices, type Services } from '..';
+import { pngRgb8, removeDir, tempDir } from '../library/testing';
+
+let root: string;
+let services: Services;
+let dispatch: Dispatch;
+const progress: JobProgress[] = [];
+
+async function ok<T>(channel: keyof typeof calls, payload: unknown): Promise<T> {
+  const envelope = await dispatch(channel, payload);
+  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.code} ${envelope.error.message}`);
+  const checked = calls[channel].output.safeParse(envelope.value);
+  expect(checked.success, `${channel} output matches the contract`).toBe(true);
+  return envelope.value as T;
+}
+
+function jobEnd(jobId: string, timeoutMs = 60_000): Promise<JobProgress> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      const end = progress.find((p) => p.jobId === jobId && p.state !== 'running');
+      if (end) resolve(end);
+      else if (Date.now() - started > timeoutMs) reject(new Error(`job ${jobId} did not end`));
+      else setTimeout(poll, 50);
+    };
+    poll();
+  });
+}
+
+let session: Session;
+
+beforeAll(async () => {
+  root = tempDir('lucida-capture-');
+  services = createServices({
+    libraryDir: path.join(root, 'library'),
+    resourcesDir: path.join(root, 'resources'),
+    host: 'browser',
+    appVersion: '0.0.0',
+    emit: (event, payload) => {
+      if (event === 'job.progress') progress.push(payload as JobProgress);
+    },
+    log: () => undefined,
+  });
+  dispatch = createDispatcher(services.handlers, () => undefined);
+  session = await ok<Session>('sessions.create', { title: 'Live', date: '2026-11-27', modality: 'bright-field' });
+});
+
+afterAll(async () => {
+  await services.close();
+  removeDir(root);
+});
+
+describe('capture service with the simulated microscope', () => {
+  it('refuses a snapshot before a camera runs, and says why', async () => {
+    const envelope = await dispatch('capture.snapshot', { sessionId: session.id });
+    expect(envelope).toMatchObject({ ok: false, error: { code: 'invalid-input', message: expect.stringMatching(/Start the live view/) } });
+  });
+
+  it('starts, reports its state and rate, and saves a snapshot at full bit depth with its metadata', async () => {
+    const state = await ok<CaptureState>('capture.start', { sourceId: 'simulated', mode: { widthPx: 320, heightPx: 240, fps: 20 } });
+    expect(state).toMatchObject({ sourceId: 'simulated', status: 'running', mode: { widthPx: 320, heightPx: 240 }, settings: { bitDepth: 16 } });
+    await ok('capture.configure', { exposureMs: 30, gain: 1.5, objectiveId: '40x' });
+    const stage = await ok<{ xUm: number; yUm: number; zUm: number }>('capture.moveStage', { xUm: 10, relative: true });
+    const capture = await ok<Capture>('capture.snapshot', { sessionId: session.id });
+    expect(capture).toMatchObject({ sessionId: session.id, width: 320, height: 240, bitDepth: 16, channels: 3, format: 'png' });
+    expect(capture.pixelSizeUm).toBeCloseTo(6.5 / 40, 6);
+    const meta = capture.metadata.capture as Record<string, unknown>;
+    expect(meta).toMatchObject({
+      exposureMs: 30,
+      gain: 1.5,
+      sensorBitDepth: 16,
+      objective: { name: '40×/0.95', magnification: 40, numericalAperture: 0.95 },
+      stage: { xUm: stage.xUm, yUm: stage.yUm, zUm: stage.zUm },
+    });
+    expect(Date.parse(capture.capturedAt)).toBeGreaterThan(Date.now() - 60_000);
+    const file = path.join(services.libraryDir, capture.fileUrl.replace(/^\/library\//, ''));
+    const decoded = await sharp(file).metadata();
+    expect(decoded).toMatchObject({ width: 320, height: 240, depth: 'ushort', channels: 3 });
+    const s = await ok<CaptureState>('capture.state', {});
+    expect(s.frames).toBeGreaterThan(0);
+  });
+
+  it('saves a burst of consecutive frames, each with its file', async () => {
+    const { jobId } = await ok<{ jobId: string }>('capture.burst', { sessionId: session.id, frames: 6 });
+    const end = await jobEnd(jobId);
+    expect(end).toMatchObject({ state: 'done', done: 6, kind: 'capture.burst' });
+    const captures = (await ok<Capture[]>('captures.list', { sessionId: session.id })).filter((c) => c.tags.includes('burst'));
+    expect(captures).toHaveLength(6);
+    const seqs = captures.map((c) => (c.metadata.capture as { frameSeq: number }).frameSeq);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+    for (const c of captures) expect(fs.existsSync(path.join(services.libraryDir, c.fileUrl.replace(/^\/library\//, '')))).toBe(true);
+  });
+
+  it('runs a short time-lapse at its interval', async () => {
+    const { jobId } = await ok<{ jobId: string }>('capture.timelapse', { sessionId: session.id, frames: 3, intervalMs: 300 });
+    expect(await jobEnd(jobId)).toMatchObject({ state: 'done', done: 3 });
+    const frames = (await ok<Capture[]>('captures.list', { sessionId: session.id })).filter((c) => c.tags.includes('timelapse'));
+    expect(frames).toHaveLength(3);
+    const elapsed = frames.map((c) => ((c.metadata.capture as { timelapse: { elapsedMs: number } }).timelapse.elapsedMs));
+    expect(elapsed[2]! - elapsed[0]!).toBeGreaterThanOrEqual(550);
+  });
+
+  it('tile-scans a 2×2 grid and stitches it into one more capture', async () => {
+    await ok('capture.configure', { objectiveId: '20x' });
+    const before = await ok<CaptureState>('capture.state', {});
+    const { jobId } = await ok<{ jobId: string }>('capture.tileScan', { sessionId: session.id, columns: 2, rows: 2, overlap: 0.2 });
+    expect(await jobEnd(jobId)).toMatchObject({ state: 'done' });
+    const all = await ok<Capture[]>('captures.list', { sessionId: session.id });
+    expect(all.filter((c) => c.tags.includes('tile'))).toHaveLength(4);
+    const stitched = all.find((c) => c.tags.includes('stitched'))!;
+    // 2 fields minus the overlap, give or take the measured correction.
+    expect(Math.abs(stitched.width - Math.round(320 * 1.8))).toBeLessThanOrEqual(3);
+    expect(Math.abs(stitched.height - Math.round(240 * 1.8))).toBeLessThanOrEqual(3);
+    expect(stitched.bitDepth).toBe(16);
+    // The stage returns to where the scan started.
+    expect((await ok<CaptureState>('capture.state', {})).stage).toEqual(before.stage);
+  });
+
+  it('imports new files of a watched folder into the session, leaving files already there alone', async () => {
+    const folder = path.join(root, 'watched');
+    fs.mkdirSync(folder);
+    fs.writeFileSync(path.join(folder, 'old.png'), await pngRgb8(20, 10));
+    await ok('capture.watch', { sessionId: session.id, folder });
+    const count = async () => (await ok<Capture[]>('captures.list', { sessionId: session.id })).filter((c) => c.originalName.startsWith('new-') || c.originalName === 'old.png').length;
+    fs.writeFileSync(path.join(folder, 'new-1.png'), await pngRgb8(30, 20));
+    const started = Date.now();
+    while ((await count()) < 1 && Date.now() - started < 15_000) await new Promise((r) => setTimeout(r, 100));
+    expect(await count()).toBe(1);
+    const state = await ok<CaptureState>('capture.watch', { sessionId: session.id, folder: null });
+    expect(state.watch).toBeNull();
+  });
+
+  it('stops the camera', async () => {
+    expect(await ok<CaptureState>('capture.stop', {})).toMatchObject({ status: 'stopped', sourceId: null });
+  });
+});

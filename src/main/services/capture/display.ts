@@ -1,0 +1,100 @@
+/**
+ * What the live view needs from a full-depth frame: an 8-bit RGB display image, a histogram over the sensor's
+ * whole range with the clipped fractions, and a focus score. Pure functions on typed arrays.
+ */
+import type { Frame } from './types';
+
+export const HISTOGRAM_BINS = 64;
+
+export interface FrameStats {
+  histogram: number[];
+  clippedLow: number;
+  clippedHigh: number;
+  focusScore: number;
+}
+
+/** Histogram and clipping over the frame, subsampled ×4 in each axis: plenty for a display at a 16th of the cost. */
+export function frameStats(frame: Frame): FrameStats {
+  const { data, widthPx, heightPx, channels, bitDepth } = frame;
+  const maxCount = 2 ** bitDepth - 1;
+  const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
+  const binScale = HISTOGRAM_BINS / (maxCount + 1);
+  let low = 0;
+  let high = 0;
+  let n = 0;
+  for (let y = 0; y < heightPx; y += 4) {
+    const row = y * widthPx * channels;
+    for (let x = 0; x < widthPx; x += 4) {
+      const i = row + x * channels;
+      for (let c = 0; c < channels; c++) {
+        const v = data[i + c];
+        histogram[Math.floor(v * binScale)]++;
+        if (v === 0) low++;
+        else if (v >= maxCount) high++;
+        n++;
+      }
+    }
+  }
+  return { histogram, clippedLow: low / n, clippedHigh: high / n, focusScore: focusScore(frame) };
+}
+
+/**
+ * Normalised Brenner gradient of the luminance, on 2×2-binned pixels (binning keeps sensor noise from
+ * dominating the gradient): Σ (I(x+2) − I(x))² / (N · mean²), over the central region (at most 512 × 512 px,
+ * where a microscopist focuses). Larger is sharper; it peaks at best focus.
+ */
+export function focusScore(frame: Frame): number {
+  const { data, widthPx, heightPx, channels } = frame;
+  const roiW = Math.min(widthPx, 512);
+  const roiH = Math.min(heightPx, 512);
+  const x0 = Math.floor((widthPx - roiW) / 2);
+  const y0 = Math.floor((heightPx - roiH) / 2);
+  const bw = Math.floor(roiW / 2);
+  const bh = Math.floor(roiH / 2);
+  const binned = new Float32Array(bw * bh);
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x < bw; x++) {
+      let s = 0;
+      for (let dy = 0; dy < 2; dy++) {
+        const base = ((y0 + 2 * y + dy) * widthPx + x0 + 2 * x) * channels;
+        for (let k = 0; k < 2 * channels; k++) s += data[base + k];
+      }
+      binned[y * bw + x] = s;
+    }
+  }
+  let sum = 0;
+  let grad = 0;
+  let count = 0;
+  for (let y = 0; y < bh; y++) {
+    for (let x = 0; x + 2 < bw; x++) {
+      const i = y * bw + x;
+      const d = binned[i + 2] - binned[i];
+      const dv = y + 2 < bh ? binned[i + 2 * bw] - binned[i] : 0;
+      grad += d * d + dv * dv;
+      sum += binned[i];
+      count++;
+    }
+  }
+  const mean = sum / Math.max(1, count);
+  return mean > 0 ? grad / (count * mean * mean) : 0;
+}
+
+/** 8-bit RGB for display: the sensor range mapped linearly to 0–255 (grey frames are repeated into RGB). */
+export function displayRgb8(frame: Frame): Buffer {
+  const { data, widthPx, heightPx, channels, bitDepth } = frame;
+  const n = widthPx * heightPx;
+  const out = Buffer.allocUnsafe(n * 3);
+  const shift = bitDepth - 8;
+  if (channels === 3) {
+    if (shift === 0) for (let i = 0; i < n * 3; i++) out[i] = data[i];
+    else for (let i = 0; i < n * 3; i++) out[i] = data[i] >> shift;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = data[i] >> shift;
+      out[i * 3] = v;
+      out[i * 3 + 1] = v;
+      out[i * 3 + 2] = v;
+    }
+  }
+  return out;
+}
