@@ -6,6 +6,7 @@
  *   XDG_RUNTIME_DIR=/tmp/lucida-xdg node_modules/.bin/node \
  *     --import ./src/main/services/inference/ts-hooks.mjs bench/inference.ts [--size 2048] [--tile 256] [--huge 20000]
  *     [--webgpu-size 512]   (a smaller image for WebGPU where it is software-rendered)
+ *     [--huge-format raw|jpeg] [--huge-model ID]
  *   (`--size 0 --huge 20000` runs only the whole-slide memory check)
  *
  * Columns: MP/s = input megapixels per second of the whole run (decode of nothing — the input is raw — plus
@@ -29,6 +30,9 @@ function arg(name: string): string | undefined {
 const sizePx = Number(arg('size') ?? 2048);
 const tileOverride = arg('tile') ? Number(arg('tile')) : undefined;
 const hugePx = arg('huge') ? Number(arg('huge')) : undefined;
+// `--huge-format jpeg` feeds the whole-slide check a JPEG, so sharp's streaming decode is part of what is measured.
+const hugeFormat = arg('huge-format') === 'jpeg' ? 'jpeg' : 'raw';
+const hugeModel = arg('huge-model');
 // WebGPU on a software rasteriser (Mesa lavapipe in CI) runs at ~0.02 MP/s: give it a smaller image there.
 const webgpuSizePx = arg('webgpu-size') ? Number(arg('webgpu-size')) : sizePx;
 
@@ -145,16 +149,30 @@ async function main() {
 
     let huge: Record<string, unknown> | null = null;
     if (hugePx) {
-      const id = ids[0];
-      const input = path.join(tmp, 'huge-in.raw');
-      console.error(`  writing a ${hugePx}×${hugePx} RGB input…`);
-      await writeNoiseRaw(input, hugePx, hugePx, 3);
-      const client = newClient(roots);
+      const id = hugeModel ?? ids[0];
+      const input = path.join(tmp, `huge-in.${hugeFormat === 'jpeg' ? 'jpg' : 'raw'}`);
+      console.error(`  writing a ${hugePx}×${hugePx} RGB ${hugeFormat} input…`);
+      if (hugeFormat === 'jpeg') {
+        const sharp = (await import('sharp')).default;
+        await sharp({ create: { width: hugePx, height: hugePx, channels: 3, background: { r: 180, g: 120, b: 160 }, noise: { type: 'gaussian', mean: 128, sigma: 40 } }, limitInputPixels: false })
+          .jpeg({ quality: 90 })
+          .toFile(input);
+      } else {
+        await writeNoiseRaw(input, hugePx, hugePx, 3);
+      }
+      const client = newClient([...roots, path.join(root, 'test-fixtures/models')]);
       const out = path.join(tmp, 'huge-out.f32');
       const started = performance.now();
       let last = 0;
       const r = await client.enhance(
-        { modelId: id, input: { kind: 'raw', path: input, widthPx: hugePx, heightPx: hugePx, channels: 3, sampleType: 'uint8' }, output: { kind: 'file', path: out }, provider: 'cpu', tileSizePx: tileOverride ?? 512 },
+        {
+          modelId: id,
+          input: hugeFormat === 'jpeg' ? { kind: 'file', path: input } : { kind: 'raw', path: input, widthPx: hugePx, heightPx: hugePx, channels: 3, sampleType: 'uint8' },
+          output: { kind: 'file', path: out },
+          provider: 'cpu',
+          tileSizePx: tileOverride ?? 512,
+          tempDir: tmp,
+        },
         {
           onProgress: (e) => {
             if (e.stage === 'tiles' && performance.now() - last > 10_000) {
@@ -166,7 +184,7 @@ async function main() {
       );
       const stats = await client.stats();
       await client.close();
-      huge = { model: id, provider: 'cpu', sizePx: hugePx, tiles: r.tiles, totalS: (performance.now() - started) / 1000, peakRssMb: stats.maxRssBytes / 2 ** 20, outputBytes: r.widthPx * r.heightPx * r.channels * 4 };
+      huge = { model: id, provider: 'cpu', sizePx: hugePx, inputFormat: hugeFormat, tiles: r.tiles, totalS: (performance.now() - started) / 1000, peakRssMb: stats.maxRssBytes / 2 ** 20, outputBytes: r.widthPx * r.heightPx * r.channels * 4 };
       await rm(input, { force: true });
       await rm(out, { force: true });
       await rm(`${out}.json`, { force: true });
@@ -188,7 +206,7 @@ async function main() {
     const date = new Date().toISOString();
     // The whole-slide check takes long, so it keeps its own file and a plain run does not erase it.
     if (rows.length > 0) await writeFile(path.join(results, 'inference.json'), `${JSON.stringify({ date, host, rows, notes }, null, 2)}\n`);
-    if (huge) await writeFile(path.join(results, 'inference-huge.json'), `${JSON.stringify({ date, host, huge }, null, 2)}\n`);
+    if (huge) await writeFile(path.join(results, `inference-huge${hugeFormat === 'jpeg' ? '-jpeg' : ''}.json`), `${JSON.stringify({ date, host, huge }, null, 2)}\n`);
   } finally {
     await rm(tmp, { recursive: true, force: true });
   }
