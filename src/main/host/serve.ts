@@ -11,6 +11,8 @@ import { resolveLibraryDir } from '../services/library/paths';
 import { createDispatcher } from '../rpc';
 import { clientMessageSchema, RPC_PATH, UPLOAD_PATH, type HostMessage } from '../../shared/wire';
 import { contentTypeFor, isImmutableTile, resolveRequest, SECURITY_HEADERS } from './static';
+import { serveLive } from './live';
+import { LIVE_PATH } from '../../shared/contract';
 import { parseHostOptions } from './args';
 import { AppError } from '../../shared/errors';
 import os from 'node:os';
@@ -116,8 +118,14 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
   });
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const liveWss = new WebSocketServer({ noServer: true, maxPayload: 64 });
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === LIVE_PATH && fromUs(req)) {
+      // Not in `sockets`: live views take binary frames only, never contract events.
+      liveWss.handleUpgrade(req, socket, head, (ws) => serveLive(ws, services.capture.live));
+      return;
+    }
     if (url.pathname !== RPC_PATH || !fromUs(req)) {
       socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
@@ -151,6 +159,8 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
   const close = async () => {
     for (const socket of sockets) socket.terminate();
     wss.close();
+    for (const socket of liveWss.clients) socket.terminate();
+    liveWss.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await services.close();
   };

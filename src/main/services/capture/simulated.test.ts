@@ -4,7 +4,11 @@ import { SimulatedMicroscope } from './simulated';
 import { overlapCorrection } from './stitch';
 
 const small = { widthPx: 256, heightPx: 192, fps: 30 };
-const maxOf = (d: ArrayLike<number>) => Array.prototype.reduce.call(d, (m: number, v: number) => (v > m ? v : m), 0) as number;
+const maxOf = (d: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < d.length; i++) if (d[i]! > m) m = d[i]!;
+  return m;
+};
 
 describe('simulated microscope', () => {
   it('is deterministic under its seed: same seed, same settings → identical frames', () => {

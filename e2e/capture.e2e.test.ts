@@ -1,0 +1,98 @@
+/**
+ * Capture in Chromium: opening the Capture section starts the simulated microscope, the live view draws frames
+ * (fps > 0, histogram and focus score shown), the stage answers the keyboard, and a snapshot lands in the
+ * session's captures with its objective, pixel size, exposure, gain and stage position, at 16 bits.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Capture } from '../src/shared/contract';
+import { startLucida, unexpectedProblems, type Lucida } from './harness';
+
+describe('capture: live view and snapshot', () => {
+  let app: Lucida;
+  let sessionId: number;
+
+  beforeAll(async () => {
+    app = await startLucida('capture');
+    await app.open();
+    sessionId = await app.page.evaluate(async () => {
+      const session = await window.lucida!.sessions.create({ title: 'Live capture', date: '2026-11-27', modality: 'bright-field' });
+      if (!session.ok) throw new Error(session.error.message);
+      return session.value.id;
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('shows live frames with their rate, histogram and focus score', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: 'Capture' }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Session' }).inputValue(), { timeout: 10_000 }).toBe(String(sessionId));
+    await expect.poll(() => page.evaluate(() => window.__lucidaLive?.drawn ?? 0), { timeout: 20_000 }).toBeGreaterThan(10);
+    await expect
+      .poll(async () => Number.parseFloat((await page.getByTestId('live-fps').textContent()) ?? '0'), { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('status', { name: 'Camera status' }).textContent()).toMatch(/Simulated microscope · running · 1280×720/);
+    await expect.poll(() => page.getByLabel('Focus score').textContent()).toMatch(/Focus score \d/);
+    await page.getByLabel('Clipping').waitFor();
+    // The canvas holds the camera's frame size and is not blank.
+    const pixels = await page.evaluate(() => {
+      const canvas = document.querySelector('canvas.capture-canvas') as HTMLCanvasElement;
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      let min = 255;
+      let max = 0;
+      for (let i = 0; i < data.length; i += 4 * 97) {
+        min = Math.min(min, data[i]!);
+        max = Math.max(max, data[i]!);
+      }
+      return { width: canvas.width, height: canvas.height, spread: max - min };
+    });
+    expect(pixels).toMatchObject({ width: 1280, height: 720 });
+    expect(pixels.spread).toBeGreaterThan(40);
+    await app.screenshot('capture-live');
+  });
+
+  it('moves the stage with the arrow keys and focuses with PageUp', async () => {
+    const { page } = app;
+    const readout = page.getByLabel('Stage position');
+    const before = (await readout.textContent()) ?? '';
+    await page.locator('canvas.capture-canvas').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => readout.textContent()).not.toBe(before);
+    const afterX = (await readout.textContent()) ?? '';
+    await page.keyboard.press('PageUp');
+    await expect.poll(() => readout.textContent()).not.toBe(afterX);
+    const z = (s: string) => Number(/z (-?[\d.]+) µm/.exec(s)![1]);
+    expect(z((await readout.textContent()) ?? '') - z(afterX)).toBeCloseTo(1, 5);
+  });
+
+  it('takes a snapshot that appears in the session with its metadata', async () => {
+    const { page } = app;
+    await page.getByRole('combobox', { name: 'Objective' }).selectOption('40x');
+    await page.getByRole('spinbutton', { name: 'Exposure (ms)' }).fill('25');
+    await expect.poll(() => page.evaluate(async () => (await window.lucida!.capture.state({})).ok && (await window.lucida!.capture.state({})))).toMatchObject({
+      value: { settings: { exposureMs: 25, objectiveId: '40x' } },
+    });
+    await page.getByRole('button', { name: 'Snapshot' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Last snapshot' }).textContent(), { timeout: 15_000 }).toMatch(/Saved snapshot-.*1280×720, 16-bit/);
+    const list = page.getByRole('list', { name: 'Session captures list' });
+    await expect.poll(() => list.getByRole('button').count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => list.textContent()).toMatch(/1280×720 · 16-bit · 40×\/0\.95 · 0\.1625 µm\/px · 25 ms · gain 1/);
+
+    const captures = await page.evaluate(async (id) => {
+      const r = await window.lucida!.captures.list({ sessionId: id });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    }, sessionId);
+    expect(captures).toHaveLength(1);
+    const c = captures[0] as Capture;
+    expect(c).toMatchObject({ width: 1280, height: 720, bitDepth: 16, channels: 3, format: 'png' });
+    expect(c.pixelSizeUm).toBeCloseTo(0.1625, 6);
+    expect(c.metadata.capture).toMatchObject({ exposureMs: 25, gain: 1, objective: { magnification: 40, numericalAperture: 0.95 }, stage: { xUm: expect.any(Number), yUm: expect.any(Number), zUm: expect.any(Number) } });
+    const thumb = await page.request.get(new URL(c.thumbUrl, app.host.url).toString());
+    expect(thumb.ok()).toBe(true);
+    await app.screenshot('capture-snapshot');
+    expect(unexpectedProblems(app.problems)).toEqual([]);
+  });
+});
