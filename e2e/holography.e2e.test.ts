@@ -1,0 +1,114 @@
+/**
+ * Holography in Chromium: a simulated in-line hologram (16-bit PNG, made here with the shared optics) is imported
+ * into a hologram session like any camera file; the Holography panel reconstructs it with autofocus, lists the
+ * amplitude and phase results with their provenance, draws the focus curve and refocuses the field in a worker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulateHologram, simulateObject } from '../src/shared/optics';
+import { startLucida, unexpectedProblems, type Lucida } from './harness';
+
+const NAME = 'holo-e2e-z300.png';
+const SIZE = 128;
+const OPTICS = { wavelengthNm: 532, pixelSizeUm: 1.12, refractiveIndex: 1 };
+const Z_UM = 300;
+
+async function writeHologram(file: string): Promise<void> {
+  const object = simulateObject({ width: SIZE, height: SIZE, pixelSizeUm: OPTICS.pixelSizeUm, seed: 11, cellCount: 6, phaseRangeRad: [0.2, 1.5] });
+  const intensity = simulateHologram(object.field, { ...OPTICS, zUm: Z_UM, noise: { seed: 11, photonsAtBackground: 5000, readNoiseSigma: 0.003 } });
+  const counts = new Uint16Array(SIZE * SIZE);
+  for (let i = 0; i < counts.length; i++) counts[i] = Math.max(0, Math.min(65535, Math.round(intensity[i] * 16000)));
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp(counts, { raw: { width: SIZE, height: SIZE, channels: 1 } }).toColourspace('grey16').png().toFile(file);
+}
+
+describe('holography: import, reconstruct, inspect', () => {
+  let app: Lucida;
+
+  beforeAll(async () => {
+    app = await startLucida('holography');
+    const file = path.join(`${app.libraryDir}-inputs`, NAME);
+    await writeHologram(file);
+    await app.open();
+    await app.page.evaluate(
+      async ({ file, pixelSizeUm }) => {
+        const api = window.lucida!;
+        const session = await api.sessions.create({ title: 'Holograms', date: '2026-11-27', modality: 'hologram', pixelSizeUm });
+        if (!session.ok) throw new Error(session.error.message);
+        const job = await api.captures.import({ sessionId: session.value.id, sources: [{ kind: 'path', path: file }] });
+        if (!job.ok) throw new Error(job.error.message);
+        for (let i = 0; i < 300; i++) {
+          const list = await api.captures.list({ sessionId: session.value.id });
+          if (list.ok && list.value.length === 1) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error('The import did not finish.');
+      },
+      { file, pixelSizeUm: OPTICS.pixelSizeUm },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('reconstructs the imported hologram with autofocus and lists amplitude and phase with provenance and the focus curve', async () => {
+    const { page } = app;
+    await page.getByRole('tab', { name: 'Holography' }).click();
+    await expect.poll(() => page.getByRole('combobox', { name: 'Hologram session' }).inputValue()).not.toBe('');
+    await page.getByRole('list', { name: 'Holograms' }).getByRole('button', { name: NAME }).click();
+    const form = page.getByRole('form', { name: 'Reconstruct' });
+    await form.waitFor();
+    // The browser host runs no inference engine: the network method says why it cannot run.
+    await expect.poll(() => form.getByRole('radio', { name: /^Network/ }).isDisabled()).toBe(true);
+    await form.getByRole('radio', { name: /^Back-propagation/ }).check();
+    await form.getByLabel('Wavelength (nm)').fill(String(OPTICS.wavelengthNm));
+    await expect.poll(() => form.getByLabel('Pixel size (µm)').inputValue()).toBe(String(OPTICS.pixelSizeUm));
+    await expect.poll(() => form.getByRole('checkbox', { name: 'Autofocus' }).isChecked()).toBe(true);
+    await form.getByLabel('z from (µm)').fill('150');
+    await form.getByLabel('z to (µm)').fill('450');
+    await form.getByRole('button', { name: 'Reconstruct' }).click();
+
+    const result = page.getByTestId('holo-result').first();
+    await result.waitFor({ timeout: 60_000 });
+    await expect.poll(() => page.getByTestId('holo-status').textContent(), { timeout: 60_000 }).toMatch(/Reconstructed at z = /);
+    const text = (await result.textContent()) ?? '';
+    expect(text).toMatch(/Back-propagation · z = \d+\.\d µm \(autofocus\)/);
+    const z = Number(/z = (\d+\.\d) µm/.exec(text)![1]);
+    expect(Math.abs(z - Z_UM)).toBeLessThanOrEqual(15);
+    expect(text).toContain('Amplitude');
+    expect(text).toContain('Phase');
+    expect(text).toContain(`float32 ${SIZE}×${SIZE} (rad)`);
+    expect(await result.getByTestId('holo-provenance').textContent()).toMatch(/angular-spectrum-back-propagation — physics, no network · lucida-optics .* · cpu/);
+
+    const curve = result.getByTestId('focus-curve');
+    await curve.waitFor();
+    expect(Number(await curve.getAttribute('data-points'))).toBeGreaterThan(20);
+    expect((await curve.locator('polyline').getAttribute('points'))!.split(' ').length).toBeGreaterThan(20);
+    await app.screenshot('holography');
+  }, 120_000);
+
+  it('refocuses the displayed field in a worker as the slider moves', async () => {
+    const { page } = app;
+    const result = page.getByTestId('holo-result').first();
+    await result.getByRole('button', { name: 'Refocus…' }).click();
+    const refocus = result.getByRole('region', { name: 'Refocus' });
+    await expect.poll(() => refocus.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/Propagated in \d+ ms/);
+    const slider = refocus.getByRole('slider', { name: 'Refocus distance' });
+    await slider.fill('40');
+    await expect.poll(() => refocus.textContent()).toMatch(/\+40 µm/);
+    await expect.poll(() => refocus.getByRole('status').textContent(), { timeout: 30_000 }).toMatch(/Propagated in \d+ ms/);
+    const drawn = await page.getByTestId('refocus-canvas').evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] > 0) lit++;
+      return { width: c.width, lit };
+    });
+    expect(drawn.width).toBe(SIZE);
+    expect(drawn.lit).toBeGreaterThan(SIZE * SIZE * 0.5);
+    await app.screenshot('holography-refocus');
+    expect(unexpectedProblems(app.problems)).toEqual([]);
+  }, 60_000);
+});
