@@ -187,10 +187,10 @@ export class InferenceEngine {
     const input = req.input;
     if (input.kind === 'memory') return memorySource(input.data, input.widthPx, input.heightPx, input.channels);
     if (input.kind === 'raw') return rawFileSource(input.path, input.widthPx, input.heightPx, input.channels, input.sampleType, input.byteOffset ?? 0);
-    const temp = path.join(req.tempDir ?? os.tmpdir(), `lucida-decode-${randomUUID()}.raw`);
+    const temp = path.join(req.tempDir ?? os.tmpdir(), `lucida-decode-${randomUUID()}.v`);
     onTemp(temp);
     const decoded = await decodeToRaw(input.path, temp, channels);
-    return rawFileSource(decoded.file, decoded.widthPx, decoded.heightPx, decoded.channels, decoded.sampleType);
+    return rawFileSource(decoded.file, decoded.widthPx, decoded.heightPx, decoded.channels, decoded.sampleType, decoded.byteOffset);
   }
 
   /** One untiled run of an NCHW tensor already in model units (tests, the benchmark, parity checks). */

@@ -13,9 +13,9 @@ afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe('decoding captures', () => {
   it('keeps a 16-bit PNG 16-bit (values above 255 reach the model)', async () => {
-    const decoded = await decodeToRaw(GREY16, path.join(tmp, 'g.raw'), 1);
+    const decoded = await decodeToRaw(GREY16, path.join(tmp, 'g.v'), 1);
     expect(decoded).toMatchObject({ widthPx: 37, heightPx: 23, channels: 1, sampleType: 'uint16' });
-    const src = await rawFileSource(decoded.file, 37, 23, 1, 'uint16');
+    const src = await rawFileSource(decoded.file, 37, 23, 1, 'uint16', decoded.byteOffset);
     const rows = await src.readRows(10, 12);
     await src.close();
     const expected = (y: number, x: number) => (y * 37 + x) * 47 + 3;
@@ -25,8 +25,9 @@ describe('decoding captures', () => {
   });
 
   it('replicates grey into three channels for an RGB model, still 16-bit', async () => {
-    const decoded = await decodeToRaw(GREY16, path.join(tmp, 'g3.raw'), 3);
-    const src = await rawFileSource(decoded.file, 37, 23, 3, decoded.sampleType);
+    const decoded = await decodeToRaw(GREY16, path.join(tmp, 'g3.v'), 3);
+    expect(decoded).toMatchObject({ channels: 3, sampleType: 'uint16' });
+    const src = await rawFileSource(decoded.file, 37, 23, 3, decoded.sampleType, decoded.byteOffset);
     const rows = await src.readRows(22, 23);
     await src.close();
     const v = 22 * 37 * 47 + 3;
@@ -36,7 +37,7 @@ describe('decoding captures', () => {
   it('says clearly when a file is not an image, or a raw file is too short', async () => {
     const junk = path.join(tmp, 'junk.png');
     await writeFile(junk, 'not an image');
-    await expect(decodeToRaw(junk, path.join(tmp, 'j.raw'), 3)).rejects.toThrow(/could not be read as an image/);
+    await expect(decodeToRaw(junk, path.join(tmp, 'j.v'), 3)).rejects.toThrow(/could not be read as an image/);
     const short = path.join(tmp, 'short.raw');
     await writeFile(short, new Uint8Array(100));
     await expect(rawFileSource(short, 10, 10, 3, 'uint8')).rejects.toThrow(/truncated/);

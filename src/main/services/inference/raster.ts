@@ -3,9 +3,7 @@
  * and the image width, never the image area. Everything is interleaved (HWC) in the image's own units;
  * normalisation happens when tiles are cut.
  */
-import { createWriteStream } from 'node:fs';
 import { open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import sharp from 'sharp';
 import type { Normalisation } from './manifest';
 
@@ -79,13 +77,22 @@ export interface DecodedImage {
   heightPx: number;
   channels: number;
   sampleType: SampleType;
+  /** Where the pixels start in `file`. */
+  byteOffset: number;
 }
 
+const VIPS_MAGIC_LE = 0x08f2a6b6;
+const VIPS_HEADER_BYTES = 64;
+
 /**
- * Decodes any image sharp reads into a raw file with the channel count the model wants, streaming (libvips
- * sequential access), so a whole-slide image never sits decoded in memory. 16-bit images stay 16-bit.
+ * Decodes any image sharp reads into an uncompressed file with the channel count the model wants, so a
+ * whole-slide image never sits decoded in memory. The file is libvips' own format (`.v`): a 64-byte header,
+ * then the pixels interleaved, exactly what `rawFileSource` reads at offsets. libvips writes it from a
+ * sequential pipeline with bounded memory — unlike a sharp output *stream*, which does not wait for a slow
+ * consumer and so buffers the whole image when the disk is slower than the decoder. 16-bit images stay 16-bit.
  */
-export async function decodeToRaw(input: string, rawFile: string, channels: number): Promise<DecodedImage> {
+export async function decodeToRaw(input: string, vipsFile: string, channels: number): Promise<DecodedImage> {
+  if (!vipsFile.endsWith('.v')) throw new Error('The decoded copy must have the .v extension (libvips format).');
   const meta = await sharp(input, { limitInputPixels: false }).metadata().catch((error: unknown) => {
     throw new Error(`${input} could not be read as an image (${error instanceof Error ? error.message : String(error)}).`);
   });
@@ -93,12 +100,25 @@ export async function decodeToRaw(input: string, rawFile: string, channels: numb
   if (channels !== 1 && channels !== 3) throw new Error(`An image file can feed a 1- or 3-channel model; this model takes ${channels} channels, so give it a raw input.`);
   const sixteen = meta.depth === 'ushort' || meta.depth === 'short';
   const colourspace = channels === 3 ? (sixteen ? 'rgb16' : 'srgb') : sixteen ? 'grey16' : 'b-w';
-  const pipe = sharp(input, { limitInputPixels: false, sequentialRead: true })
-    .removeAlpha()
-    .toColourspace(colourspace)
-    .raw({ depth: sixteen ? 'ushort' : 'uchar' });
-  await pipeline(pipe, createWriteStream(rawFile));
-  return { file: rawFile, widthPx: meta.width, heightPx: meta.height, channels, sampleType: sixteen ? 'uint16' : 'uint8' };
+  try {
+    await sharp(input, { limitInputPixels: false, sequentialRead: true }).removeAlpha().toColourspace(colourspace).toFile(vipsFile);
+  } catch (error) {
+    throw new Error(`${input} could not be decoded (${error instanceof Error ? error.message : String(error)}); the file may be truncated.`, { cause: error });
+  }
+  const handle = await open(vipsFile, 'r');
+  const header = new Uint8Array(VIPS_HEADER_BYTES);
+  try {
+    await handle.read(header, 0, VIPS_HEADER_BYTES, 0);
+  } finally {
+    await handle.close();
+  }
+  const view = new DataView(header.buffer);
+  const bandFormat = view.getInt32(20, true);
+  const sampleType: SampleType | null = bandFormat === 0 ? 'uint8' : bandFormat === 2 ? 'uint16' : null;
+  if (view.getUint32(0, true) !== VIPS_MAGIC_LE || view.getInt32(24, true) !== 0 || sampleType === null) {
+    throw new Error(`${input} decoded to an unexpected pixel format (libvips band format ${bandFormat}).`);
+  }
+  return { file: vipsFile, widthPx: view.getInt32(4, true), heightPx: view.getInt32(8, true), channels: view.getInt32(12, true), sampleType, byteOffset: VIPS_HEADER_BYTES };
 }
 
 export interface RawOutputFields {
