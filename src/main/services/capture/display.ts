@@ -1,6 +1,6 @@
 /**
- * What the live view needs from a full-depth frame: an 8-bit RGB display image, a histogram over the sensor's
- * whole range with the clipped fractions, and a focus score. Pure functions on typed arrays.
+ * What the live view shows beside a full-depth frame: a histogram over the sensor's whole range with the clipped
+ * fractions, and a focus score. Pure functions on typed arrays (the 8-bit display JPEG is made in live.ts).
  */
 import type { Frame } from './types';
 
@@ -40,13 +40,13 @@ export function frameStats(frame: Frame): FrameStats {
 
 /**
  * Normalised Brenner gradient of the luminance, on 2×2-binned pixels (binning keeps sensor noise from
- * dominating the gradient): Σ (I(x+2) − I(x))² / (N · mean²), over the central region (at most 512 × 512 px,
+ * dominating the gradient): Σ (I(x+2) − I(x))² / (N · mean²), over the central region (at most 384 × 384 px,
  * where a microscopist focuses). Larger is sharper; it peaks at best focus.
  */
 export function focusScore(frame: Frame): number {
   const { data, widthPx, heightPx, channels } = frame;
-  const roiW = Math.min(widthPx, 512);
-  const roiH = Math.min(heightPx, 512);
+  const roiW = Math.min(widthPx, 384);
+  const roiH = Math.min(heightPx, 384);
   const x0 = Math.floor((widthPx - roiW) / 2);
   const y0 = Math.floor((heightPx - roiH) / 2);
   const bw = Math.floor(roiW / 2);
@@ -77,24 +77,4 @@ export function focusScore(frame: Frame): number {
   }
   const mean = sum / Math.max(1, count);
   return mean > 0 ? grad / (count * mean * mean) : 0;
-}
-
-/** 8-bit RGB for display: the sensor range mapped linearly to 0–255 (grey frames are repeated into RGB). */
-export function displayRgb8(frame: Frame): Buffer {
-  const { data, widthPx, heightPx, channels, bitDepth } = frame;
-  const n = widthPx * heightPx;
-  const out = Buffer.allocUnsafe(n * 3);
-  const shift = bitDepth - 8;
-  if (channels === 3) {
-    if (shift === 0) for (let i = 0; i < n * 3; i++) out[i] = data[i];
-    else for (let i = 0; i < n * 3; i++) out[i] = data[i] >> shift;
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = data[i] >> shift;
-      out[i * 3] = v;
-      out[i * 3 + 1] = v;
-      out[i * 3 + 2] = v;
-    }
-  }
-  return out;
 }

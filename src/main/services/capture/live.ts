@@ -6,7 +6,7 @@
  */
 import sharp from 'sharp';
 import type { LiveFrameHeader } from '../../../shared/contract';
-import { displayRgb8, frameStats } from './display';
+import { frameStats } from './display';
 import type { Frame } from './types';
 
 export interface LiveSink {
@@ -23,6 +23,20 @@ export function packLiveFrame(header: LiveFrameHeader, jpeg: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32LE(json.length, 0);
   return Buffer.concat([length, json, jpeg]);
+}
+
+/**
+ * The 8-bit display JPEG of a frame, made in libuv's thread pool (sharp), not on the event loop: 16-bit samples
+ * are narrowed by libvips itself (>> 8), 10/12-bit ones scaled up to 16 bits first.
+ */
+export function displayJpeg(frame: Frame): Promise<Buffer> {
+  const raw = { width: frame.widthPx, height: frame.heightPx, channels: frame.channels };
+  const { data } = frame;
+  if (data instanceof Uint8Array) return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw }).jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
+  // libvips reads ushort samples as 16-bit (RGB16/GREY16) and divides by 256 for JPEG; 12-bit counts are first
+  // scaled to that range.
+  const image = frame.bitDepth === 16 ? sharp(data, { raw }) : sharp(data, { raw }).linear(2 ** (16 - frame.bitDepth), 0);
+  return image.jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
 }
 
 export class LiveHub {
@@ -73,8 +87,7 @@ export class LiveHub {
 
   private async encode(frame: Frame): Promise<void> {
     const stats = frameStats(frame);
-    const rgb = displayRgb8(frame);
-    const jpeg = await sharp(rgb, { raw: { width: frame.widthPx, height: frame.heightPx, channels: 3 } }).jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
+    const jpeg = await displayJpeg(frame);
     const header: LiveFrameHeader = {
       seq: frame.seq,
       capturedAtMs: frame.capturedAtMs,
