@@ -355,7 +355,7 @@ export const CAPTURE_SOURCE_STATUSES = ['stopped', 'starting', 'running', 'recon
 export type CaptureSourceStatus = (typeof CAPTURE_SOURCE_STATUSES)[number];
 export const CAPTURE_BIT_DEPTHS = [8, 12, 16] as const;
 export const CAPTURE_IMAGING = ['bright-field', 'hologram'] as const;
-/** The browser host's binary WebSocket carrying 8-bit live display frames (see docs/adr/0004). */
+/** The browser host's binary WebSocket carrying 8-bit live display frames (see docs/adr/0006). */
 export const LIVE_PATH = '/live';
 
 export const captureModeSchema = z.object({
