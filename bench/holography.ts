@@ -16,7 +16,7 @@
  *   --model lucida-holo-phase   holography network id (network path; skipped with a note when not installed)
  *   --model-root DIR            extra folder holding <model id>/manifest.json (default: resources/models)
  *   --providers cpu,webgpu      execution providers for the network path (those that fail to load are reported)
- *   --tile 768                  network tile size override (input px)
+ *   --tile 768|whole            network tile size override (input px, halo included; 'whole' = one tile per field)
  *
  * Network path: back-propagation of the first-height hologram (normalised by its background amplitude, as the
  * app does it: src/main/services/holography/physics.ts) followed by the holography network through the inference
@@ -88,7 +88,8 @@ interface Args {
   model: string;
   modelRoots: string[];
   providers: string[];
-  tile: number | undefined;
+  /** A tile size (input px, halo included), or 'whole' for one tile covering the field plus its halo. */
+  tile: number | 'whole' | undefined;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -115,7 +116,7 @@ function parseArgs(argv: string[]): Args {
     else if (key === '--model') args.model = value ?? args.model;
     else if (key === '--model-root') args.modelRoots.unshift(resolve(value ?? '.'));
     else if (key === '--providers') args.providers = (value ?? '').split(',').map((v) => v.trim()).filter(Boolean);
-    else if (key === '--tile') args.tile = Number(value);
+    else if (key === '--tile') args.tile = value === 'whole' ? 'whole' : Number(value);
     else continue;
     i++;
   }
@@ -342,10 +343,18 @@ async function makeNetworkPaths(args: Args): Promise<{ networkPaths: NamedNetwor
     ladder: { platform: process.platform, arch: process.arch, backends: ort.listSupportedBackends(), bindingDir },
   });
   let model: string;
+  let tiling = { size: 0, halo: 0, multiple: 1 };
   try {
     const dir = engine.resolveModelDir(args.model);
-    const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(resolve(dir, 'manifest.json'), 'utf8')) as { id: string; version: string; sha256: string; training?: { steps?: number } };
-    model = `${manifest.id} ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}…, ${dir}${manifest.training?.steps ? `, ${manifest.training.steps} training steps` : ''})`;
+    const manifest = JSON.parse(await (await import('node:fs/promises')).readFile(resolve(dir, 'manifest.json'), 'utf8')) as {
+      id: string;
+      version: string;
+      sha256: string;
+      tile: { size: number; halo: number; multiple: number };
+      training?: { steps?: number };
+    };
+    tiling = manifest.tile;
+    model = `${manifest.id} ${manifest.version} (sha256 ${manifest.sha256.slice(0, 12)}…, ${dir}${manifest.training?.steps ? `, ${manifest.training.steps} training steps` : ''}; tiles ${args.tile ?? manifest.tile.size} px, halo ${manifest.tile.halo} px)`;
     console.log(`network path: ${model}`);
   } catch (error) {
     notes.push(`network path not run: ${error instanceof Error ? error.message : String(error)}`);
@@ -361,7 +370,11 @@ async function makeNetworkPaths(args: Args): Promise<{ networkPaths: NamedNetwor
         input: { kind: 'memory', data: physics.fieldToHwc(field), widthPx: input.width, heightPx: input.height, channels: 2 },
         output: { kind: 'memory' },
         provider: provider as 'cpu',
-        ...(args.tile ? { tileSizePx: args.tile } : {}),
+        ...(args.tile === 'whole'
+          ? { tileSizePx: Math.ceil((Math.max(input.width, input.height) + 2 * tiling.halo) / tiling.multiple) * tiling.multiple }
+          : args.tile
+            ? { tileSizePx: args.tile }
+            : {}),
       });
       if (result.provenance.executionProvider !== provider) throw new Error(`ran on ${result.provenance.executionProvider}, not ${provider}`);
       return physics.hwcToField(result.data!, input.width, input.height);
