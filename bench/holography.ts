@@ -15,7 +15,8 @@
  *   --out bench/results/holography.json
  *   --model lucida-holo-phase   holography network id (network path; skipped with a note when not installed)
  *   --model-root DIR            extra folder holding <model id>/manifest.json (default: resources/models)
- *   --providers cpu,webgpu      execution providers for the network path (those that fail to load are reported)
+ *   --providers cpu,webgpu      execution providers for the network path, each optionally with its own tile
+ *                               (cpu:whole, webgpu:1024); those that fail to load are reported
  *   --tile 768|whole            network tile size override (input px, halo included; 'whole' = one tile per field)
  *
  * Network path: back-propagation of the first-height hologram (normalised by its background amplitude, as the
@@ -361,8 +362,12 @@ async function makeNetworkPaths(args: Args): Promise<{ networkPaths: NamedNetwor
     console.log(notes[0]);
     return { networkPaths: [], networkNotes: notes, networkModel: null };
   }
-  const paths = args.providers.map((provider): NamedNetworkPath => ({
-    provider,
+  // A provider entry may name its own tile: `cpu:whole`, `webgpu:1024`.
+  const paths = args.providers.map((entry): NamedNetworkPath => {
+    const [provider, tileText] = entry.split(':');
+    const tile: Args['tile'] = tileText === undefined ? args.tile : tileText === 'whole' ? 'whole' : Number(tileText);
+    return {
+    provider: tile === undefined ? provider : `${provider}, tile ${tile}`,
     run: async (input) => {
       const field = physics.backPropagate(input.holograms[0], input.width, input.height, input, input.heightsUm[0]);
       const result = await engine.enhance({
@@ -370,16 +375,17 @@ async function makeNetworkPaths(args: Args): Promise<{ networkPaths: NamedNetwor
         input: { kind: 'memory', data: physics.fieldToHwc(field), widthPx: input.width, heightPx: input.height, channels: 2 },
         output: { kind: 'memory' },
         provider: provider as 'cpu',
-        ...(args.tile === 'whole'
+        ...(tile === 'whole'
           ? { tileSizePx: Math.ceil((Math.max(input.width, input.height) + 2 * tiling.halo) / tiling.multiple) * tiling.multiple }
-          : args.tile
-            ? { tileSizePx: args.tile }
+          : tile
+            ? { tileSizePx: tile }
             : {}),
       });
       if (result.provenance.executionProvider !== provider) throw new Error(`ran on ${result.provenance.executionProvider}, not ${provider}`);
       return physics.hwcToField(result.data!, input.width, input.height);
     },
-  }));
+    };
+  });
   return { networkPaths: paths, networkNotes: notes, networkModel: model };
 }
 
