@@ -152,7 +152,30 @@ function ReconstructForm(props: { info: HologramInfo; onDone: () => void }) {
   const [pixelSizeUm, setPixelSize] = useState(p.pixelSizeUm !== null ? String(p.pixelSizeUm) : '');
   const [refractiveIndex, setN] = useState(p.refractiveIndex !== null ? String(p.refractiveIndex) : '1');
   const [provider, setProvider] = useState('');
+  const [fieldId, setFieldId] = useState(p.fieldId ?? '');
   const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+
+  const save = async () => {
+    setError(null);
+    setSaved(null);
+    try {
+      const z = numberOrUndefined(zUm);
+      await lucida().holography.setParams({
+        captureId: info.captureId,
+        patch: {
+          wavelengthNm: numberOrUndefined(wavelengthNm),
+          pixelSizeUm: numberOrUndefined(pixelSizeUm),
+          refractiveIndex: numberOrUndefined(refractiveIndex),
+          ...(!auto && z !== undefined ? { zUm: z } : {}),
+          fieldId: fieldId.trim() === '' ? null : fieldId.trim(),
+        },
+      });
+      setSaved('Saved with the capture.');
+    } catch (err) {
+      setError(messageOf(err));
+    }
+  };
 
   const onDone = useRef(props.onDone);
   onDone.current = props.onDone;
@@ -255,6 +278,16 @@ function ReconstructForm(props: { info: HologramInfo; onDone: () => void }) {
           </select>
         </label>
       </fieldset>
+      <div className="holo-actions">
+        <label className="holo-field">
+          Field id (captures of one field at several heights share it)
+          <input value={fieldId} onChange={(e) => setFieldId(e.target.value)} />
+        </label>
+        <button type="button" className="small" onClick={() => void save()}>
+          Save optics with the capture
+        </button>
+        {saved && <span className="muted">{saved}</span>}
+      </div>
       {info.stack.length > 1 && (
         <p className="muted">
           Multi-height stack: {info.stack.length} captures at {info.stack.map((s) => s.zUm).join(', ')} µm
