@@ -609,6 +609,22 @@ export const calls = {
     jobSchema,
     'Moves the stage over a grid, saves each field, then stitches them (phase correlation) into one more capture.',
   ),
+  'capture.autofocus': entry(
+    z.object({ rangeUm: z.number().finite().min(1).max(200).optional() }),
+    z.object({ zUm: z.number(), curve: z.array(focusPointSchema) }),
+    'Sweeps the focus drive (±range, default 10 µm) and moves to the sharpest z by the live focus score.',
+  ),
+  'capture.trainingPairs': entry(
+    z.object({
+      ...captureSessionInput,
+      lowObjectiveId: z.string().min(1).max(64),
+      highObjectiveId: z.string().min(1).max(64),
+      fields: z.number().int().min(1).max(50),
+      patchPx: z.number().int().min(16).max(1024),
+    }),
+    jobSchema,
+    'Takes each field with two objectives (simulated stage), registers the pair by phase correlation and exports matched patches (.npy + index.json) under the library’s exports/ folder.',
+  ),
   'capture.watch': entry(
     z.object({ ...captureSessionInput, folder: z.string().min(1).max(4096).nullable() }),
     captureStateSchema,

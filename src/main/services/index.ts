@@ -282,6 +282,11 @@ export function createServices(options: ServicesOptions): Services {
       assertOpen();
       return capture.tileScan(sessionId, columns, rows, overlap);
     },
+    'capture.autofocus': ({ rangeUm }) => capture.autofocus(rangeUm),
+    'capture.trainingPairs': ({ sessionId, lowObjectiveId, highObjectiveId, fields, patchPx }) => {
+      assertOpen();
+      return capture.trainingPairs(sessionId, lowObjectiveId, highObjectiveId, fields, patchPx);
+    },
     'capture.watch': ({ sessionId, folder }) => {
       assertOpen();
       if (folder !== null && options.allowPathImports === false) {

@@ -136,6 +136,63 @@ describe('capture service with the simulated microscope', () => {
     expect(state.watch).toBeNull();
   });
 
+  it('autofocuses onto the in-focus z of the slide', async () => {
+    await ok('capture.configure', { objectiveId: '40x' });
+    const result = await ok<{ zUm: number; curve: { zUm: number; score: number }[] }>('capture.autofocus', { rangeUm: 16 });
+    expect(Math.abs(result.zUm - services.capture.simulator().inFocusZUm)).toBeLessThanOrEqual(0.25);
+    expect(result.curve.length).toBeGreaterThan(10);
+    await ok('capture.configure', { objectiveId: '20x' });
+  });
+
+  it('exports registered training pairs (two objectives, same field) as .npy patches with a JSON index', async () => {
+    const { jobId } = await ok<{ jobId: string }>('capture.trainingPairs', { sessionId: session.id, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 2, patchPx: 32 });
+    const end = await jobEnd(jobId);
+    expect(end).toMatchObject({ state: 'done', done: 2, message: expect.stringMatching(/Exported \d+ patch pairs from 2 fields/) });
+    const dir = /to (.+)\.$/.exec(end.message!)![1]!;
+    const index = JSON.parse(fs.readFileSync(path.join(dir, 'index.json'), 'utf8'));
+    expect(index).toMatchObject({ ratio: 2, dtype: 'uint16', low: { patchPx: 32 }, high: { patchPx: 64 } });
+    expect(index.fields).toHaveLength(2);
+    for (const field of index.fields) {
+      // The simulated stage is exact: registration finds the fields centred to a fraction of a pixel.
+      expect(Math.abs(field.registration.shiftXPx)).toBeLessThan(0.5);
+      expect(Math.abs(field.registration.shiftYPx)).toBeLessThan(0.5);
+    }
+    expect(index.patches.length).toBeGreaterThanOrEqual(4);
+    const first = index.patches[0];
+    const lowNpy = fs.readFileSync(path.join(dir, first.low));
+    const highNpy = fs.readFileSync(path.join(dir, first.high));
+    expect(lowNpy.subarray(10, 80).toString('latin1')).toMatch(/'descr': '<u2'.*'shape': \(3, 32, 32\)/);
+    expect(highNpy.subarray(10, 80).toString('latin1')).toMatch(/'descr': '<u2'.*'shape': \(3, 64, 64\)/);
+    // The pair shows the same specimen: the high patch binned 2×2 follows the low patch closely.
+    const samples = (buf: Buffer) => new Uint16Array(buf.buffer.slice(buf.byteOffset + 128, buf.byteOffset + buf.length));
+    const lo = samples(lowNpy);
+    const hi = samples(highNpy);
+    const a: number[] = [];
+    const b: number[] = [];
+    // All three bands summed (C×H×W planes), the high patch binned 2×2 onto the low grid.
+    for (let y = 0; y < 32; y++)
+      for (let x = 0; x < 32; x++) {
+        let sa = 0;
+        let sb = 0;
+        for (let c = 0; c < 3; c++) {
+          sa += lo[c * 1024 + y * 32 + x]!;
+          const h = c * 4096;
+          sb += hi[h + 2 * y * 64 + 2 * x]! + hi[h + 2 * y * 64 + 2 * x + 1]! + hi[h + (2 * y + 1) * 64 + 2 * x]! + hi[h + (2 * y + 1) * 64 + 2 * x + 1]!;
+        }
+        a.push(sa);
+        b.push(sb);
+      }
+    const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+    const ma = mean(a);
+    const mb = mean(b);
+    const cov = a.reduce((s, x, i) => s + (x - ma) * (b[i]! - mb), 0);
+    const corr = cov / Math.sqrt(a.reduce((s, x) => s + (x - ma) ** 2, 0) * b.reduce((s, x) => s + (x - mb) ** 2, 0));
+    expect(corr).toBeGreaterThan(0.8);
+    const pairs = (await ok<Capture[]>('captures.list', { sessionId: session.id })).filter((c) => c.tags.includes('training-pair'));
+    expect(pairs).toHaveLength(4);
+    expect((await ok<CaptureState>('capture.state', {})).settings?.objectiveId).toBe('20x');
+  });
+
   it('stops the camera', async () => {
     expect(await ok<CaptureState>('capture.stop', {})).toMatchObject({ status: 'stopped', sourceId: null });
   });

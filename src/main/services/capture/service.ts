@@ -11,9 +11,11 @@ import path from 'node:path';
 import type { Capture, CaptureMode, CaptureSettings, CaptureSource, CaptureState, EventName, EventPayload, JobProgress, StagePosition } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import * as catalog from '../catalog';
+import { focusScore } from './display';
 import { FfmpegCamera, listFfmpegSources, TEST_PATTERN_ID } from './ffmpeg';
 import { LiveHub } from './live';
-import { DEFAULT_MODE, OBJECTIVES, SIMULATED_SOURCE_ID, SimulatedMicroscope } from './simulated';
+import { CAMERA_PIXEL_UM, DEFAULT_MODE, OBJECTIVES, SIMULATED_SOURCE_ID, SimulatedMicroscope } from './simulated';
+import { registerPair, writeFileDurably, writePairPatches, type PairPatch } from './pairs';
 import { stitchTiles, type Tile } from './stitch';
 import { encodeFrame, frameMetadata, saveFrame, saveImage } from './store';
 import type { CameraSource, Frame } from './types';
@@ -331,6 +333,106 @@ export function createCaptureService(deps: CaptureDeps) {
     });
   }
 
+  /**
+   * Coarse sweep over ±range in 1 µm steps (finer for high-NA objectives), then a fine one around the best z,
+   * scoring each frame with the live view's focus score; ends at the sharpest z.
+   */
+  async function autofocus(rangeUm = 10): Promise<{ zUm: number; curve: { zUm: number; score: number }[] }> {
+    const sim = requireStage();
+    const z0 = sim.stage().zUm;
+    const curve: { zUm: number; score: number }[] = [];
+    const depthUm = (0.55 / sim.objective().numericalAperture ** 2) * (sim.objective().numericalAperture > 1 ? 1.518 : 1);
+    const coarse = Math.max(0.25, Math.min(2, depthUm));
+    const measure = async (zUm: number) => {
+      sim.moveStage({ zUm });
+      const score = focusScore(await nextFrame());
+      curve.push({ zUm: sim.stage().zUm, score });
+      return score;
+    };
+    let best = { zUm: z0, score: -1 };
+    for (let z = z0 - rangeUm; z <= z0 + rangeUm + 1e-9; z += coarse) {
+      const score = await measure(z);
+      if (score > best.score) best = { zUm: z, score };
+    }
+    const centre = best.zUm;
+    for (let z = centre - coarse; z <= centre + coarse + 1e-9; z += coarse / 4) {
+      const score = await measure(z);
+      if (score > best.score) best = { zUm: z, score };
+    }
+    sim.moveStage({ zUm: best.zUm });
+    curve.sort((a, b) => a.zUm - b.zUm);
+    return { zUm: sim.stage().zUm, curve };
+  }
+
+  function trainingPairs(sessionId: number, lowObjectiveId: string, highObjectiveId: string, fields: number, patchPx: number): { jobId: string } {
+    catalog.getSession(deps.db, sessionId);
+    const sim = requireStage();
+    const low = OBJECTIVES.find((o) => o.id === lowObjectiveId);
+    const high = OBJECTIVES.find((o) => o.id === highObjectiveId);
+    if (!low || !high) throw new AppError('invalid-input', `Choose two of the objectives ${OBJECTIVES.map((o) => o.id).join(', ')}.`);
+    const ratio = high.magnification / low.magnification;
+    if (!(ratio > 1) || !Number.isInteger(ratio)) {
+      throw new AppError('invalid-input', `The high objective must magnify a whole number of times more than the low one (${high.name} / ${low.name} = ${+ratio.toFixed(2)}).`);
+    }
+    if (sim.settings().imaging !== 'bright-field') throw new AppError('invalid-input', 'Training pairs are taken in bright-field; switch the imaging mode first.');
+    const pairId = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 6)}`;
+    const dir = path.join(deps.libraryDir, 'exports', `training-pairs-${pairId}`);
+    return startJob('capture.trainingPairs', fields, async (job, progress) => {
+      const start = sim.stage();
+      const objectiveBefore = sim.settings().objectiveId;
+      const fieldUm = sim.mode.widthPx * (CAMERA_PIXEL_UM / low.magnification);
+      const patches: PairPatch[] = [];
+      const records: Record<string, unknown>[] = [];
+      let bitDepth = 16;
+      try {
+        // Pairs are taken in focus: focus once with the high objective (shallower depth of field), parfocal after.
+        sim.configure({ objectiveId: high.id });
+        await autofocus(10);
+        for (let f = 0; f < fields && !job.cancelled; f++) {
+          // Fields side by side in a row, one low-objective field apart, so no specimen point is used twice.
+          const at = sim.moveStage({ xUm: start.xUm + f * fieldUm, yUm: start.yUm });
+          const taken: Record<string, { frame: Frame; captureId: number }> = {};
+          for (const [role, objective] of [['low', low], ['high', high]] as const) {
+            sim.configure({ objectiveId: objective.id });
+            const frame = await nextFrame();
+            const { captureId } = await saveFrame(deps.db, deps.libraryDir, sessionId, frame, {
+              name: `pair-${pairId.slice(-6)}-f${f + 1}-${objective.id}.png`,
+              tags: ['training-pair'],
+              extra: { trainingPair: { id: pairId, field: f, role } },
+            });
+            deps.emit('catalog.changed', { entity: 'capture', id: captureId });
+            taken[role] = { frame, captureId };
+          }
+          const reg = registerPair(taken.low!.frame, taken.high!.frame, ratio);
+          bitDepth = taken.low!.frame.bitDepth;
+          patches.push(...(await writePairPatches(dir, f, taken.low!.frame, taken.high!.frame, reg, patchPx, patches.length)));
+          records.push({ field: f, stage: at, lowCaptureId: taken.low!.captureId, highCaptureId: taken.high!.captureId, registration: reg });
+          progress(f + 1, `field ${f + 1}`);
+        }
+      } finally {
+        sim.configure({ objectiveId: objectiveBefore });
+        sim.moveStage({ xUm: start.xUm, yUm: start.yUm });
+      }
+      // The index goes last: a folder without index.json is an export that did not finish.
+      const index = {
+        id: pairId,
+        createdAt: new Date().toISOString(),
+        sessionId,
+        layout: 'C×H×W, raw sensor counts',
+        dtype: bitDepth === 8 ? 'uint8' : 'uint16',
+        sensorBitDepth: bitDepth,
+        maxCount: 2 ** bitDepth - 1,
+        low: { objective: low, pixelSizeUm: CAMERA_PIXEL_UM / low.magnification, patchPx },
+        high: { objective: high, pixelSizeUm: CAMERA_PIXEL_UM / high.magnification, patchPx: patchPx * ratio },
+        ratio,
+        fields: records,
+        patches,
+      };
+      await writeFileDurably(path.join(dir, 'index.json'), Buffer.from(JSON.stringify(index, null, 1)));
+      return `Exported ${patches.length} patch pairs from ${records.length} fields to ${dir}.`;
+    });
+  }
+
   function stopWatching(): void {
     watch?.watcher.close();
     watch = null;
@@ -402,6 +504,8 @@ export function createCaptureService(deps: CaptureDeps) {
     burst,
     timelapse,
     tileScan,
+    trainingPairs,
+    autofocus,
     watch: watchFolder,
     /** The simulated microscope (created on first use), for tests and the benchmark. */
     simulator,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { focusScore } from './display';
 import { SimulatedMicroscope } from './simulated';
+import { registerPair } from './pairs';
 import { overlapCorrection } from './stitch';
 
 const small = { widthPx: 256, heightPx: 192, fps: 30 };
@@ -85,6 +86,18 @@ describe('simulated microscope', () => {
     const d = overlapCorrection(a, m.grab(), 0.25, true);
     expect(d.dxPx).toBeCloseTo(3.4, 0);
     expect(Math.abs(d.dyPx)).toBeLessThan(0.3);
+  });
+
+  it('registers a two-objective pair to a fraction of a low-objective pixel', () => {
+    const m = new SimulatedMicroscope({ seed: 13, mode: small, settings: { objectiveId: '10x' } });
+    m.moveStage({ zUm: m.inFocusZUm });
+    const low = m.grab();
+    // The stage drifts by 3.3 low-objective pixels before the high objective's frame.
+    m.moveStage({ xUm: m.stage().xUm + 3.3 * 0.65, yUm: m.stage().yUm - 1.2 * 0.65 });
+    m.configure({ objectiveId: '20x' });
+    const reg = registerPair(low, m.grab(), 2);
+    expect(reg.shiftXPx).toBeCloseTo(3.3, 0);
+    expect(reg.shiftYPx).toBeCloseTo(-1.2, 0);
   });
 
   it('records in-line holograms of a phase specimen in hologram mode', () => {

@@ -354,6 +354,7 @@ function Stage() {
   const camera = useCapture((s) => s.camera);
   const stepFraction = useCapture((s) => s.stepFraction);
   const setStepFraction = useCapture((s) => s.setStepFraction);
+  const [focusing, setFocusing] = useState(false);
   const stage = camera?.stage;
   if (!stage || !camera?.mode || camera.pixelSizeUm === null) return null;
   const dx = camera.mode.widthPx * camera.pixelSizeUm * stepFraction;
@@ -371,6 +372,24 @@ function Stage() {
         <button type="button" aria-label="Stage right" onClick={() => void moveStage({ xUm: dx })}>→</button>
         <button type="button" aria-label="Focus up" onClick={() => void moveStage({ zUm: 1 })}>z+</button>
         <button type="button" aria-label="Focus down" onClick={() => void moveStage({ zUm: -1 })}>z−</button>
+        <button
+          type="button"
+          disabled={focusing}
+          onClick={async () => {
+            setFocusing(true);
+            try {
+              const result = await lucida().capture.autofocus({});
+              const { camera: now, setCamera } = useCapture.getState();
+              if (now?.stage) setCamera({ ...now, stage: { ...now.stage, zUm: result.zUm } });
+            } catch (error) {
+              useShell.getState().notify(messageOf(error));
+            } finally {
+              setFocusing(false);
+            }
+          }}
+        >
+          {focusing ? 'Focusing…' : 'Autofocus'}
+        </button>
       </div>
       <label className="capture-inline">
         Step
@@ -394,6 +413,7 @@ function Acquire() {
   const [lapse, setLapse] = useState({ frames: 10, intervalS: 2 });
   const [tiles, setTiles] = useState({ columns: 3, rows: 3, overlapPct: 15 });
   const [last, setLast] = useState<string | null>(null);
+  const [pairs, setPairs] = useState({ low: '20x', high: '40x', fields: 4, patchPx: 128 });
   const ready = sessionId !== null && camera?.status === 'running';
   const running = job?.state === 'running';
   const run = async (action: () => Promise<unknown>) => {
@@ -449,6 +469,36 @@ function Acquire() {
           <span className="muted">% overlap</span>
           <button type="button" disabled={!ready || running} onClick={() => void run(() => lucida().capture.tileScan({ sessionId: sessionId!, columns: tiles.columns, rows: tiles.rows, overlap: tiles.overlapPct / 100 }))}>
             Tile scan
+          </button>
+        </div>
+      )}
+      {camera?.stage && camera.objectives.length > 1 && (
+        <div className="capture-row">
+          <span className="muted">Pairs</span>
+          <select aria-label="Pair low objective" value={pairs.low} onChange={(e) => setPairs({ ...pairs, low: e.target.value })}>
+            {camera.objectives.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+          <span className="muted">→</span>
+          <select aria-label="Pair high objective" value={pairs.high} onChange={(e) => setPairs({ ...pairs, high: e.target.value })}>
+            {camera.objectives.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+          <input type="number" aria-label="Pair fields" min={1} max={50} value={pairs.fields} onChange={(e) => setPairs({ ...pairs, fields: Number(e.target.value) || 1 })} />
+          <input type="number" aria-label="Pair patch (px)" min={16} max={1024} value={pairs.patchPx} onChange={(e) => setPairs({ ...pairs, patchPx: Number(e.target.value) || 64 })} />
+          <button
+            type="button"
+            disabled={!ready || running}
+            title="Each field with both objectives, registered by phase correlation, exported as .npy patch pairs with index.json"
+            onClick={() => void run(() => lucida().capture.trainingPairs({ sessionId: sessionId!, lowObjectiveId: pairs.low, highObjectiveId: pairs.high, fields: pairs.fields, patchPx: pairs.patchPx }))}
+          >
+            Training pairs
           </button>
         </div>
       )}
