@@ -57,7 +57,7 @@ describe('capture: live view and snapshot', () => {
     const { page } = app;
     const readout = page.getByLabel('Stage position');
     const before = (await readout.textContent()) ?? '';
-    await page.locator('canvas.capture-canvas').focus();
+    await page.getByLabel('Live image', { exact: true }).focus();
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => readout.textContent()).not.toBe(before);
     const afterX = (await readout.textContent()) ?? '';
@@ -69,7 +69,7 @@ describe('capture: live view and snapshot', () => {
 
   it('takes a snapshot that appears in the session with its metadata', async () => {
     const { page } = app;
-    await page.getByRole('combobox', { name: 'Objective' }).selectOption('40x');
+    await page.getByRole('combobox', { name: 'Objective', exact: true }).selectOption('40x');
     await page.getByRole('spinbutton', { name: 'Exposure (ms)' }).fill('25');
     await expect.poll(() => page.evaluate(async () => (await window.lucida!.capture.state({})).ok && (await window.lucida!.capture.state({})))).toMatchObject({
       value: { settings: { exposureMs: 25, objectiveId: '40x' } },

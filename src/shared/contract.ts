@@ -435,8 +435,33 @@ export const liveFrameHeaderSchema = z.object({
   sourceFps: z.number(),
   /** Frames the source made that the host never encoded for this view (it was busy). */
   hostDropped: z.number().int(),
+  /** Present on live-enhancement frames: the network output for a region of frame `seq`, with its provenance. */
+  enhanced: z
+    .object({
+      modelId: z.string(),
+      modelVersion: z.string(),
+      executionProvider: z.string(),
+      durationMs: z.number(),
+      fps: z.number(),
+      scale: z.number(),
+      region: z.object({ xPx: z.number().int(), yPx: z.number().int(), widthPx: z.number().int(), heightPx: z.number().int() }),
+    })
+    .optional(),
 });
 export type LiveFrameHeader = z.infer<typeof liveFrameHeaderSchema>;
+
+export const liveEnhanceStateSchema = z.object({
+  enabled: z.boolean(),
+  /** Whether this host can run networks at all (an inference engine is attached). */
+  available: z.boolean(),
+  reason: z.string().nullable(),
+  modelId: z.string().nullable(),
+  regionPx: z.number().int(),
+  /** Enhanced frames per second over the last seconds, and the provider that ran the last one. */
+  fps: z.number(),
+  executionProvider: z.string().nullable(),
+});
+export type LiveEnhanceState = z.infer<typeof liveEnhanceStateSchema>;
 
 const captureSessionInput = { sessionId: id };
 
@@ -608,6 +633,15 @@ export const calls = {
     }),
     jobSchema,
     'Moves the stage over a grid, saves each field, then stitches them (phase correlation) into one more capture.',
+  ),
+  'capture.enhance': entry(
+    z.object({
+      enabled: z.boolean(),
+      modelId: z.string().min(1).max(64).optional(),
+      regionPx: z.number().int().min(32).max(1024).optional(),
+    }),
+    liveEnhanceStateSchema,
+    'Live enhancement: runs a model on the centre region of the newest live frame whenever the previous run is done, beside the raw view (which it never holds up).',
   ),
   'capture.autofocus': entry(
     z.object({ rangeUm: z.number().finite().min(1).max(200).optional() }),

@@ -133,6 +133,7 @@ const MALFORMED: Record<CallName, unknown[]> = {
   'capture.timelapse': [{ sessionId: 1, frames: 3 }, { sessionId: 1, frames: 3, intervalMs: 1 }],
   'capture.tileScan': [{ sessionId: 1, columns: 0, rows: 2, overlap: 0.1 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.01 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.9 }],
   'capture.watch': [{ sessionId: 1 }, { sessionId: 1, folder: '' }],
+  'capture.enhance': [{}, { enabled: 'yes' }, { enabled: true, regionPx: 8 }],
   'capture.autofocus': [{ rangeUm: 0 }, { rangeUm: 'far' }],
   'capture.trainingPairs': [{ sessionId: 1, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 0, patchPx: 64 }, { sessionId: 1, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 1, patchPx: 8 }],
 };
@@ -244,6 +245,7 @@ describe('handlers', () => {
     await call('capture.timelapse', { sessionId: capSession.id, frames: 1, intervalMs: 50 });
     await call('capture.tileScan', { sessionId: capSession.id, columns: 2, rows: 1, overlap: 0.25 });
     await services.idle();
+    expect(await call('capture.enhance', { enabled: false })).toMatchObject({ enabled: false, available: false, reason: expect.stringMatching(/no inference engine/) });
     expect(await call('capture.autofocus', { rangeUm: 2 })).toMatchObject({ zUm: expect.any(Number) });
     await call('capture.trainingPairs', { sessionId: capSession.id, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 1, patchPx: 16 });
     await services.idle();

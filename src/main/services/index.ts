@@ -127,6 +127,8 @@ export function createServices(options: ServicesOptions): Services {
     emit,
     importPaths: (sessionId, paths) => jobs.start(sessionId, paths.map((p) => ({ kind: 'path' as const, path: p }))),
     log,
+    inference: () => options.inference ?? null,
+    modelDir: (id) => path.join(options.resourcesDir, 'models', id),
   });
 
   const handlers: Handlers = {
@@ -283,6 +285,7 @@ export function createServices(options: ServicesOptions): Services {
       return capture.tileScan(sessionId, columns, rows, overlap);
     },
     'capture.autofocus': ({ rangeUm }) => capture.autofocus(rangeUm),
+    'capture.enhance': ({ enabled, modelId, regionPx }) => capture.enhance(enabled, modelId, regionPx),
     'capture.trainingPairs': ({ sessionId, lowObjectiveId, highObjectiveId, fields, patchPx }) => {
       assertOpen();
       return capture.trainingPairs(sessionId, lowObjectiveId, highObjectiveId, fields, patchPx);

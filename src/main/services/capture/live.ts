@@ -42,6 +42,8 @@ export function displayJpeg(frame: Frame): Promise<Buffer> {
 export class LiveHub {
   private readonly sinks = new Set<LiveSink>();
   private waiting: Frame | null = null;
+  /** An already-encoded extra image (a live-enhancement result) waiting for a ready view; newest wins too. */
+  private extra: { header: LiveFrameHeader; jpeg: Buffer } | null = null;
   private encoding = false;
   private dropped = 0;
   private sourceFps: () => number;
@@ -66,12 +68,24 @@ export class LiveHub {
     this.pump();
   }
 
+  /** Sends an encoded extra image (live enhancement) to the views as soon as one is ready. */
+  pushExtra(header: LiveFrameHeader, jpeg: Buffer): void {
+    if (this.sinks.size === 0) return;
+    this.extra = { header, jpeg };
+    this.pump();
+  }
+
   /** A view became ready: send it the newest frame if one is waiting. */
   kick(): void {
     this.pump();
   }
 
   private pump(): void {
+    if (this.extra && [...this.sinks].some((s) => s.ready())) {
+      const { header, jpeg } = this.extra;
+      this.extra = null;
+      for (const sink of this.sinks) if (sink.ready()) sink.send(header, jpeg);
+    }
     if (this.encoding || !this.waiting) return;
     if (![...this.sinks].some((s) => s.ready())) return;
     const frame = this.waiting;

@@ -11,8 +11,10 @@ import path from 'node:path';
 import type { Capture, CaptureMode, CaptureSettings, CaptureSource, CaptureState, EventName, EventPayload, JobProgress, StagePosition } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import * as catalog from '../catalog';
+import type { InferenceClient } from '../inference';
 import { focusScore } from './display';
 import { FfmpegCamera, listFfmpegSources, TEST_PATTERN_ID } from './ffmpeg';
+import { LiveEnhancer } from './enhance';
 import { LiveHub } from './live';
 import { CAMERA_PIXEL_UM, DEFAULT_MODE, OBJECTIVES, SIMULATED_SOURCE_ID, SimulatedMicroscope } from './simulated';
 import { registerPair, writeFileDurably, writePairPatches, type PairPatch } from './pairs';
@@ -29,6 +31,10 @@ export interface CaptureDeps {
   log?: (message: string) => void;
   /** Seed of the simulated microscope (tests); default 1. */
   simulatedSeed?: number;
+  /** The inference host client for live enhancement; null when this host runs no inference engine. */
+  inference?: () => InferenceClient | null;
+  /** Folder of a model id (`<resources>/models/<id>`). */
+  modelDir?: (modelId: string) => string;
 }
 
 interface Job {
@@ -58,6 +64,28 @@ export function createCaptureService(deps: CaptureDeps) {
     return span > 0 ? ((arrivals.length - 1) * 1000) / span : 0;
   };
   const live = new LiveHub(sourceFps);
+  const enhancer = new LiveEnhancer({
+    inference: deps.inference ?? (() => null),
+    modelDir: deps.modelDir ?? ((id) => path.join(deps.libraryDir, 'models', id)),
+    publish: (header, jpeg) => live.pushExtra(header, jpeg),
+    baseHeader: (frame) => ({
+      seq: frame.seq,
+      capturedAtMs: frame.capturedAtMs,
+      widthPx: frame.widthPx,
+      heightPx: frame.heightPx,
+      bitDepth: 8,
+      histogram: [],
+      clippedLow: 0,
+      clippedHigh: 0,
+      focusScore: 0,
+      stage: frame.meta.stage,
+      exposureMs: frame.meta.exposureMs,
+      gain: frame.meta.gain,
+      sourceFps: sourceFps(),
+      hostDropped: 0,
+    }),
+    log,
+  });
 
   const onFrame = (frame: Frame) => {
     frameCount++;
@@ -65,6 +93,7 @@ export function createCaptureService(deps: CaptureDeps) {
     if (arrivals.length > 30) arrivals.shift();
     for (const waiter of [...frameWaiters]) waiter(frame);
     live.push(frame);
+    enhancer.offer(frame);
   };
 
   const simulator = () => (simulated ??= new SimulatedMicroscope({ seed: deps.simulatedSeed ?? 1 }));
@@ -506,6 +535,8 @@ export function createCaptureService(deps: CaptureDeps) {
     tileScan,
     trainingPairs,
     autofocus,
+    enhanceState: () => enhancer.state(),
+    enhance: (enabled: boolean, modelId?: string, regionPx?: number) => enhancer.configure(enabled, modelId, regionPx),
     watch: watchFolder,
     /** The simulated microscope (created on first use), for tests and the benchmark. */
     simulator,

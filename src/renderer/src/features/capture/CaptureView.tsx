@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Capture, CaptureSettings, CaptureSource } from '../../../../shared/contract';
+import type { Capture, CaptureSettings, CaptureSource, LiveEnhanceState } from '../../../../shared/contract';
 import { bridgeKind, lucida } from '../../bridge';
 import { messageOf } from '../../lib/errors';
 import { openCapture } from '../../lib/navigate';
@@ -78,6 +78,7 @@ export function CaptureView() {
           </label>
           <Settings />
           <Readouts />
+          <LiveEnhancement />
           <Stage />
           <Acquire />
           <WatchFolder />
@@ -160,13 +161,21 @@ function CameraBar() {
 
 function LiveView() {
   const canvas = useRef<HTMLCanvasElement>(null);
+  const enhancedCanvas = useRef<HTMLCanvasElement>(null);
+  const enhanced = useCapture((s) => s.enhanced);
   const camera = useCapture((s) => s.camera);
   const stats = useCapture((s) => s.stats);
   const frame = useCapture((s) => s.frame);
   const electron = bridgeKind() === 'preload';
   useEffect(() => {
     if (!canvas.current || electron) return;
-    const client = connectLive({ canvas: canvas.current, onFrame: (h) => useCapture.getState().setFrame(h), onStats: (s) => useCapture.getState().setStats(s) });
+    const client = connectLive({
+      canvas: canvas.current,
+      enhancedCanvas: () => enhancedCanvas.current,
+      onEnhanced: (h) => useCapture.getState().setEnhanced(h),
+      onFrame: (h) => useCapture.getState().setFrame(h),
+      onStats: (s) => useCapture.getState().setStats(s),
+    });
     return () => client.close();
   }, [electron]);
   useStageKeys();
@@ -176,7 +185,19 @@ function LiveView() {
       {electron ? (
         <p className="empty">The live view runs in the browser host (npm run serve) in this version; captures work here through the controls.</p>
       ) : (
-        <canvas ref={canvas} className="capture-canvas" aria-label="Live image" tabIndex={0} {...drag} />
+        <div className={enhanced ? 'capture-panes two' : 'capture-panes'}>
+          <canvas ref={canvas} className="capture-canvas" aria-label="Live image" tabIndex={0} {...drag} />
+          {/* Always mounted, so a result arriving before React re-renders still has a canvas to land on. */}
+          <figure className="capture-enhanced" hidden={!enhanced}>
+            <canvas ref={enhancedCanvas} className="capture-canvas" aria-label="Enhanced live region" />
+            {enhanced?.enhanced && (
+              <figcaption className="mono capture-note" aria-label="Enhancement provenance">
+                {enhanced.enhanced.modelId} {enhanced.enhanced.modelVersion} · {enhanced.enhanced.executionProvider} · ×{enhanced.enhanced.scale} of the centre {enhanced.enhanced.region.widthPx}×
+                {enhanced.enhanced.region.heightPx} px · {enhanced.enhanced.durationMs} ms · {fmt(enhanced.enhanced.fps)} fps
+              </figcaption>
+            )}
+          </figure>
+        </div>
       )}
       <div className="capture-readout mono" role="status" aria-label="Live readout">
         <span data-testid="live-fps">{fmt(stats.fps)} fps</span>
@@ -327,6 +348,62 @@ function Settings() {
         </select>
       </label>
       <p className="muted capture-note">Pixel size {fmt(camera.pixelSizeUm, 4)} µm</p>
+    </fieldset>
+  );
+}
+
+function LiveEnhancement() {
+  const notify = useShell((s) => s.notify);
+  const setEnhanced = useCapture((s) => s.setEnhanced);
+  const models = useCall('capture-models', () => lucida().models.list({}));
+  const usable = (models.data ?? []).filter((m) => m.task === 'brightfield-sr' || m.task === 'smartphone-enhance');
+  const [state, setState] = useState<LiveEnhanceState | null>(null);
+  const [modelId, setModelId] = useState('');
+  const [regionPx, setRegionPx] = useState(256);
+  const chosen = modelId || usable[0]?.id || '';
+  useEffect(() => {
+    void lucida()
+      .capture.enhance({ enabled: false })
+      .then(setState)
+      .catch(() => undefined);
+  }, []);
+  const toggle = async (enabled: boolean) => {
+    try {
+      setState(await lucida().capture.enhance({ enabled, modelId: chosen || undefined, regionPx }));
+      if (!enabled) setEnhanced(null);
+    } catch (error) {
+      notify(messageOf(error));
+    }
+  };
+  return (
+    <fieldset className="capture-group">
+      <legend>Live enhancement</legend>
+      {state && !state.available ? (
+        <p className="muted capture-note">{state.reason}</p>
+      ) : (
+        <>
+          <div className="capture-row">
+            <select aria-label="Live model" value={chosen} onChange={(e) => setModelId(e.target.value)}>
+              {usable.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.id} {m.version}
+                </option>
+              ))}
+            </select>
+            <select aria-label="Live region" value={regionPx} onChange={(e) => setRegionPx(Number(e.target.value))}>
+              {[128, 256, 512].map((r) => (
+                <option key={r} value={r}>
+                  centre {r} px
+                </option>
+              ))}
+            </select>
+          </div>
+          <label className="capture-inline">
+            <input type="checkbox" checked={state?.enabled ?? false} disabled={!chosen} onChange={(e) => void toggle(e.target.checked)} />
+            Enhance the live view
+          </label>
+        </>
+      )}
     </fieldset>
   );
 }

@@ -42,6 +42,9 @@ export function parseLiveMessage(data: ArrayBuffer): { header: LiveFrameHeader; 
 
 export function connectLive(options: {
   canvas: HTMLCanvasElement;
+  /** Where live-enhancement results are drawn (they arrive on the same channel, marked `enhanced`). */
+  enhancedCanvas: () => HTMLCanvasElement | null;
+  onEnhanced: (header: LiveFrameHeader) => void;
   onFrame: (header: LiveFrameHeader) => void;
   onStats: (stats: LiveStats) => void;
 }): LiveClient {
@@ -76,17 +79,22 @@ export function connectLive(options: {
       try {
         const { header, jpeg } = parseLiveMessage(event.data);
         const bitmap = await createImageBitmap(jpeg);
-        const ctx = options.canvas.getContext('2d');
-        if (ctx) {
-          if (options.canvas.width !== bitmap.width || options.canvas.height !== bitmap.height) {
-            options.canvas.width = bitmap.width;
-            options.canvas.height = bitmap.height;
+        const target = header.enhanced ? options.enhancedCanvas() : options.canvas;
+        const ctx = target?.getContext('2d');
+        if (target && ctx) {
+          if (target.width !== bitmap.width || target.height !== bitmap.height) {
+            target.width = bitmap.width;
+            target.height = bitmap.height;
           }
           ctx.drawImage(bitmap, 0, 0);
         }
         bitmap.close();
         // Ask for the next frame at once; the browser paints this one meanwhile.
         if (ws && ws.readyState === WebSocket.OPEN) ws.send('ready');
+        if (header.enhanced) {
+          options.onEnhanced(header);
+          return;
+        }
         if (lastSeq >= 0 && header.seq > lastSeq + 1) stats.dropped += header.seq - lastSeq - 1;
         if (header.seq < lastSeq) stats.dropped = 0; // the camera restarted
         lastSeq = header.seq;

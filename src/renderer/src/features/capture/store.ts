@@ -10,6 +10,9 @@ interface CaptureUiState {
   /** The newest frame's header (histogram, focus score, stage) and the view's own rate. */
   frame: LiveFrameHeader | null;
   stats: LiveStats;
+  /** The newest live-enhancement result's header (model, provider, rate), or null while none shows. */
+  enhanced: LiveFrameHeader | null;
+  setEnhanced: (header: LiveFrameHeader | null) => void;
   job: JobProgress | null;
   /** Stage step for keys and buttons, as a fraction of the field of view. */
   stepFraction: number;
@@ -27,6 +30,8 @@ export const useCapture = create<CaptureUiState>()((set) => ({
   frame: null,
   stats: { fps: 0, drawn: 0, dropped: 0, latencyMs: null, connected: false },
   job: null,
+  enhanced: null,
+  setEnhanced: (enhanced) => set({ enhanced }),
   stepFraction: 0.1,
   selectSession: (sessionId) => set({ sessionId }),
   setCamera: (camera) => set({ camera }),
