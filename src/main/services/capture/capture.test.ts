@@ -193,6 +193,17 @@ describe('capture service with the simulated microscope', () => {
     expect((await ok<CaptureState>('capture.state', {})).settings?.objectiveId).toBe('20x');
   });
 
+  it('records a hologram-mode snapshot the holography service can reconstruct (optics in its metadata)', async () => {
+    const holoSession = await ok<Session>('sessions.create', { title: 'Holo live', date: '2026-11-27', modality: 'hologram' });
+    await ok('capture.configure', { imaging: 'hologram' });
+    const capture = await ok<Capture>('capture.snapshot', { sessionId: holoSession.id });
+    await ok('capture.configure', { imaging: 'bright-field' });
+    expect(capture).toMatchObject({ width: 512, height: 512, channels: 1, bitDepth: 16 });
+    const info = await ok<{ params: { wavelengthNm: number; pixelSizeUm: number; zUm: number } }>('holography.info', { captureId: capture.id });
+    expect(info.params).toMatchObject({ wavelengthNm: 530, pixelSizeUm: 1.12, refractiveIndex: 1.33 });
+    expect(info.params.zUm).toBeGreaterThan(700);
+  });
+
   it('stops the camera', async () => {
     expect(await ok<CaptureState>('capture.stop', {})).toMatchObject({ status: 'stopped', sourceId: null });
   });
