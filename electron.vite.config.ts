@@ -12,6 +12,8 @@ export default defineConfig({
           index: resolve(__dirname, 'src/main/index.ts'),
           serve: resolve(__dirname, 'src/main/host/serve.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
+          // The inference host process (child_process.fork / utilityProcess.fork of out/main/inferenceHost.js).
+          inferenceHost: resolve(__dirname, 'src/main/services/inference/host-process.ts'),
         },
       },
     },

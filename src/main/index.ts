@@ -4,8 +4,10 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { app, BrowserWindow, shell, webContents } from 'electron';
+import { app, BrowserWindow, shell, utilityProcess, webContents } from 'electron';
 import { createServices } from './services';
+import { utilityProcessSpawner } from './services/inference';
+import { createHostInference, inferenceHostEnv } from './services/enhance/hosting';
 import { resolveLibraryDir } from './services/library/paths';
 import { createDispatcher } from './rpc';
 import { registerIpc, sendEvent } from './ipc';
@@ -50,7 +52,14 @@ app.on('web-contents-created', (_event, contents) => {
 app.whenReady().then(async () => {
   const libraryDir = resolveLibraryDir({ argv: process.argv, env: process.env, platform: process.platform, homeDir: os.homedir() });
   const resourcesDir = app.isPackaged ? path.join(process.resourcesPath, 'resources') : path.join(app.getAppPath(), 'resources');
+  // The inference host runs in a utility process (onnxruntime sessions off the main process and the UI).
+  const inference = createHostInference({
+    spawn: utilityProcessSpawner(utilityProcess.fork, path.join(__dirname, 'inferenceHost.js'), inferenceHostEnv()),
+    resourcesDir,
+    libraryDir,
+  });
   const services = createServices({
+    inference,
     libraryDir,
     resourcesDir,
     host: 'electron',
@@ -68,7 +77,10 @@ app.whenReady().then(async () => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();
   });
-  app.on('will-quit', () => services.close());
+  app.on('will-quit', () => {
+    void services.close();
+    void inference.close();
+  });
 });
 
 app.on('window-all-closed', () => {

@@ -16,6 +16,8 @@ import { LIVE_PATH } from '../../shared/contract';
 import { parseHostOptions } from './args';
 import { AppError } from '../../shared/errors';
 import os from 'node:os';
+import { forkSpawner } from '../services/inference';
+import { createHostInference, inferenceHostEnv } from '../services/enhance/hosting';
 
 const MAX_MESSAGE_BYTES = 1 << 20;
 
@@ -35,7 +37,13 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
 
   const sockets = new Set<WebSocket>();
   const loopback = ['127.0.0.1', '::1', 'localhost'].includes(options.bindAddress);
+  const inference = createHostInference({
+    spawn: forkSpawner({ modulePath: path.join(__dirname, 'inferenceHost.js'), env: inferenceHostEnv() }),
+    resourcesDir,
+    libraryDir,
+  });
   const services = createServices({
+    inference,
     // A host other machines can reach must not import arbitrary paths of this one; uploads still work.
     allowPathImports: loopback,
     libraryDir,
@@ -163,6 +171,7 @@ export async function startBrowserHost(argv: readonly string[], env: NodeJS.Proc
     liveWss.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await services.close();
+    await inference.close();
   };
   return { url: `${origin}/`, libraryDir, close };
 }
