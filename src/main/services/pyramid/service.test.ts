@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { levelCount, levelSize, maxLevel, tileGrid, tileRect } from './dzi';
 import { decodeRaw, makeLibrary, writeFloatTiff, writePng16, writePng8, writeRawF32 } from './fixtures';
 import { createPyramidService, type PyramidService } from './service';
+import { rawFileSink } from '../inference/raster';
 
 let libraryDir: string;
 let service: PyramidService;
@@ -55,6 +56,16 @@ describe('pyramid descriptor', () => {
     await fs.writeFile(inLibrary('derived/f64.f32'), Buffer.alloc(800));
     await fs.writeFile(inLibrary('derived/f64.json'), JSON.stringify({ width: 10, height: 10, channels: 1, dtype: 'float64' }));
     await expect(service.ensurePyramid('derived/f64.f32')).rejects.toMatchObject({ code: 'unreadable-image' });
+  });
+
+  it('reads the inference engine\'s raw output (x.f32 + x.f32.json with widthPx/heightPx, HWC) as the engine wrote it', async () => {
+    const [W, H, C] = [6, 4, 3];
+    const values = Float32Array.from({ length: W * H * C }, (_, i) => i / 10 - 1);
+    const sink = await rawFileSink(inLibrary('derived/engine.f32'), { widthPx: W, heightPx: H, channels: C, channelNames: ['r', 'g', 'b'], provenance: null });
+    await sink.writeRows(0, values);
+    await sink.finish(true);
+    const info = await service.ensurePyramid('derived/engine.f32', { window: [-1, 6] });
+    expect(info).toMatchObject({ width: W, height: H, bands: C, sampleFormat: 'float' });
   });
 
   it('refuses display settings that make no sense', async () => {

@@ -1,7 +1,8 @@
 /**
  * What the pyramid needs to know about a source file, and how its random-access copy (`base.v`) is made. Sources
  * are library files: captures (PNG, JPEG, TIFF; 8 or 16 bit; grey or RGB) and derivatives (float32 TIFF, or a
- * raw little-endian `.f32` file with a JSON sidecar `{width, height, channels, dtype: 'float32'}`).
+ * raw little-endian `.f32` file with a JSON sidecar `{width, height, channels, dtype: 'float32'}`, or the
+ * inference engine's `{widthPx, heightPx, channels, dtype: 'float32', layout: 'HWC'}` as `<name>.f32.json`).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -77,13 +78,16 @@ async function readRawSidecar(absPath: string, relPath: string): Promise<{ width
     } catch {
       throw new AppError('unreadable-image', `The header of ${relPath} is not valid JSON.`);
     }
-    const h = parsed as { width?: unknown; height?: unknown; channels?: unknown; dtype?: unknown };
+    // `width`/`height`, or the inference engine's `lucida-raw` header (`widthPx`/`heightPx`, HWC).
+    const h = parsed as { width?: unknown; height?: unknown; widthPx?: unknown; heightPx?: unknown; channels?: unknown; dtype?: unknown; layout?: unknown };
     const ok = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 1_000_000;
+    const width = h.width ?? h.widthPx;
+    const height = h.height ?? h.heightPx;
     const channels = h.channels ?? 1;
-    if (!ok(h.width) || !ok(h.height) || !ok(channels) || channels > 4 || h.dtype !== 'float32') {
-      throw new AppError('unreadable-image', `The header of ${relPath} needs integer width, height, channels (1–4) and dtype "float32".`);
+    if (!ok(width) || !ok(height) || !ok(channels) || channels > 4 || h.dtype !== 'float32' || (h.layout !== undefined && h.layout !== 'HWC')) {
+      throw new AppError('unreadable-image', `The header of ${relPath} needs integer width, height, channels (1–4), dtype "float32" and interleaved (HWC) samples.`);
     }
-    return { widthPx: h.width, heightPx: h.height, bands: channels };
+    return { widthPx: width, heightPx: height, bands: channels };
   }
   throw new AppError('unreadable-image', `${relPath} has no JSON header (${path.basename(stem)}.json) giving its size.`);
 }

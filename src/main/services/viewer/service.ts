@@ -32,6 +32,8 @@ interface Params {
   operation?: string;
   enhancedId?: number;
   interpolatedId?: number;
+  /** Default display window of an enhanced result (its model's output range). */
+  displayWindow?: unknown;
 }
 
 /** `/library/images/s1/a%20b.png` → `images/s1/a b.png`. */
@@ -152,8 +154,13 @@ export function createViewerService(deps: ViewerServiceDeps) {
     if (derivative && derivative.kind === 'enhanced' && !derivative.provenance) {
       throw new AppError('forbidden', `Derived result ${derivative.id} has no provenance recorded, so the viewer does not show it.`);
     }
-    const role = derivative ? roleOf(derivative, paramsOf(db, derivative.id)) : 'raw';
-    const request = { ...defaultDisplay(role), ...display };
+    const params = derivative ? paramsOf(db, derivative.id) : {};
+    const role = derivative ? roleOf(derivative, params) : 'raw';
+    // An enhanced result stores the network's values unclipped; its model's output range (manifest output.clip)
+    // is the default display window, recorded with it as `displayWindow`.
+    const window = params.displayWindow;
+    const stored: DisplayRequest = Array.isArray(window) && window.length === 2 && window.every((v) => typeof v === 'number' && Number.isFinite(v)) && window[0] !== window[1] ? { window: [window[0], window[1]] } : {};
+    const request = { ...defaultDisplay(role), ...stored, ...display };
     // A raw capture's thumbnail lets a cold open draw a coarse whole image while the overview decodes.
     const info = await pyramid.ensurePyramid(
       relPath,
