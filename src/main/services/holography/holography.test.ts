@@ -163,7 +163,7 @@ describe('network path', () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(FIXTURE, 'manifest.json'), 'utf8')) as { sha256: string; version: string };
     expect(result.method).toBe('network');
     for (const d of [result.amplitude, result.phase]) {
-      expect(d.provenance).toMatchObject({ modelId: 'tiny-holo-x1', modelVersion: manifest.version, weightsSha256: manifest.sha256, executionProvider: 'cpu', tileSize: 64, tileHalo: 8 });
+      expect(d.provenance).toMatchObject({ modelId: 'tiny-holo-x1', modelVersion: manifest.version, weightsSha256: manifest.sha256, executionProvider: 'cpu', tileSize: SIZE + 2 * 8, tileHalo: 8 });
       expect(d.provenance!.durationMs).toBeGreaterThan(0);
     }
   }, 60_000);
