@@ -61,8 +61,6 @@ describe('holography: import, reconstruct, inspect', () => {
     await page.getByRole('list', { name: 'Holograms' }).getByRole('button', { name: NAME }).click();
     const form = page.getByRole('form', { name: 'Reconstruct' });
     await form.waitFor();
-    // The browser host runs no inference engine: the network method says why it cannot run.
-    await expect.poll(() => form.getByRole('radio', { name: /^Network/ }).isDisabled()).toBe(true);
     await form.getByRole('radio', { name: /^Back-propagation/ }).check();
     await form.getByLabel('Wavelength (nm)').fill(String(OPTICS.wavelengthNm));
     await expect.poll(() => form.getByLabel('Pixel size (µm)').inputValue()).toBe(String(OPTICS.pixelSizeUm));
@@ -88,6 +86,35 @@ describe('holography: import, reconstruct, inspect', () => {
     expect(Number(await curve.getAttribute('data-points'))).toBeGreaterThan(20);
     expect((await curve.locator('polyline').getAttribute('points'))!.split(' ').length).toBeGreaterThan(20);
     await app.screenshot('holography');
+  }, 120_000);
+
+  it('runs the holography network at the focused z and lists it beside back-propagation with the model’s provenance', async () => {
+    const { page } = app;
+    const form = page.getByRole('form', { name: 'Reconstruct' });
+    const network = form.getByRole('radio', { name: /^Network/ });
+    const models = await page.evaluate(async () => {
+      const answer = await window.lucida!.models.list({});
+      return answer.ok ? answer.value.map((m) => m.id) : [];
+    });
+    if (!models.includes('lucida-holo-phase')) {
+      // Without the bundled network the method is offered as unavailable, with the reason.
+      await expect.poll(() => network.isDisabled()).toBe(true);
+      expect(await form.textContent()).toMatch(/holography network “lucida-holo-phase” is not installed/);
+      return;
+    }
+    const focused = /z = (\d+\.\d) µm/.exec((await page.getByTestId('holo-result').first().textContent()) ?? '')![1];
+    await network.check();
+    await form.getByRole('checkbox', { name: 'Autofocus' }).uncheck();
+    await form.getByLabel('Sample-to-sensor z (µm)').fill(focused);
+    await form.getByLabel('Execution provider').selectOption('cpu');
+    await form.getByRole('button', { name: 'Reconstruct' }).click();
+    await expect.poll(() => page.getByTestId('holo-result').count(), { timeout: 90_000 }).toBe(2);
+    const newest = page.getByTestId('holo-result').first();
+    expect(await newest.getAttribute('data-method')).toBe('network');
+    expect(await newest.textContent()).toContain(`Network · z = ${focused} µm`);
+    expect(await newest.getByTestId('holo-provenance').textContent()).toMatch(/^lucida-holo-phase \S+ · weights [0-9a-f]{12}… · cpu · tile \d+ \+ halo \d+ · \d+\.\d\d s$/);
+    expect(await page.getByRole('region', { name: 'Reconstructions' }).getByRole('heading').textContent()).toMatch(/Network vs Back-propagation/);
+    await app.screenshot('holography-network');
   }, 120_000);
 
   it('refocuses the displayed field in a worker as the slider moves', async () => {
