@@ -78,6 +78,37 @@ const HEIGHT = arg('height', 720);
 const FPS = arg('fps', 30);
 const TARGET_FPS = 25;
 
+/**
+ * CPU time (ms) used so far by a process and all its descendants, from /proc (Linux): a cost per frame that,
+ * unlike frame rates, does not depend on how busy the rest of the machine is. Null elsewhere.
+ */
+function cpuMsOfTree(rootPid: number | undefined): number | null {
+  if (!rootPid || !fs.existsSync('/proc/self/stat')) return null;
+  const parent = new Map<number, number>();
+  const ticks = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parent.set(Number(entry), Number(fields[1]));
+      ticks.set(Number(entry), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  for (const [pid, t] of ticks) {
+    for (let p: number | undefined = pid; p && p > 1; p = parent.get(p)) {
+      if (p === rootPid) {
+        total += t;
+        break;
+      }
+    }
+  }
+  return total * 10; // USER_HZ is 100 on Linux: one tick = 10 ms
+}
+
 const round = (v: number, d = 1) => Math.round(v * 10 ** d) / 10 ** d;
 const pct = (values: number[], p: number) => {
   if (!values.length) return NaN;
@@ -91,17 +122,19 @@ const host = await harness.startBrowserHost(libraryDir);
 const client = await connectRpc(host.url);
 type State = { frames: number; sourceFps: number };
 
-async function cameraOnly(): Promise<{ fps: number }> {
+async function cameraOnly(): Promise<{ fps: number; hostCpuMsPerFrame: number | null }> {
   await client.value('capture.start', { sourceId: 'simulated', mode: { widthPx: WIDTH, heightPx: HEIGHT, fps: FPS } });
   await sleep(2000);
   const a = await client.value<State>('capture.state', {});
+  const c0 = cpuMsOfTree(host.child.pid);
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   const b = await client.value<State>('capture.state', {});
-  return { fps: ((b.frames - a.frames) * 1000) / (performance.now() - t0) };
+  const c1 = cpuMsOfTree(host.child.pid);
+  return { fps: ((b.frames - a.frames) * 1000) / (performance.now() - t0), hostCpuMsPerFrame: c0 === null || c1 === null ? null : (c1 - c0) / (b.frames - a.frames) };
 }
 
-async function socketOnly(): Promise<{ fps: number; bytesPerFrame: number; dropped: number }> {
+async function socketOnly(): Promise<{ fps: number; bytesPerFrame: number; dropped: number; hostCpuMsPerFrame: number | null }> {
   const origin = new URL(host.url).origin;
   const ws = new WebSocket(`${origin.replace('http', 'ws')}/live`, { origin });
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
@@ -122,11 +155,15 @@ async function socketOnly(): Promise<{ fps: number; bytesPerFrame: number; dropp
   });
   await sleep(2000);
   counting = true;
+  const c0 = cpuMsOfTree(host.child.pid);
   const t0 = performance.now();
   await sleep(SECONDS * 1000);
   const elapsed = performance.now() - t0;
+  const c1 = cpuMsOfTree(host.child.pid);
   ws.close();
-  return { fps: (received * 1000) / elapsed, bytesPerFrame: bytes / Math.max(1, received), dropped: lastSeq - firstSeq + 1 - received };
+  // Host CPU per camera frame (it makes every frame, and encodes those it sends).
+  const frames = lastSeq - firstSeq + 1;
+  return { fps: (received * 1000) / elapsed, bytesPerFrame: bytes / Math.max(1, received), dropped: frames - received, hostCpuMsPerFrame: c0 === null || c1 === null ? null : (c1 - c0) / Math.max(1, received) };
 }
 
 async function browser() {
@@ -148,13 +185,27 @@ async function browser() {
     });
     const a = await read();
     const s0 = await client.value<State>('capture.state', {});
+    // Chromium's processes are the rest of this script's tree once the host's and the script's own are taken out.
+    const browserCpu = () => {
+      const all = cpuMsOfTree(process.pid);
+      const hostMs = cpuMsOfTree(host.child.pid);
+      const own = process.cpuUsage();
+      return all === null || hostMs === null ? null : all - hostMs - (own.user + own.system) / 1000;
+    };
+    const cb0 = browserCpu();
+    const ch0 = cpuMsOfTree(host.child.pid);
     const t0 = performance.now();
     await sleep(SECONDS * 1000);
     const b = await read();
     const s1 = await client.value<State>('capture.state', {});
+    const cb1 = browserCpu();
+    const ch1 = cpuMsOfTree(host.child.pid);
     const elapsed = performance.now() - t0;
     const latencies = b.latencies.slice(a.latencies.length);
+    const drawn = Math.max(1, b.drawn - a.drawn);
     return {
+      browserCpuMsPerFrame: cb0 === null || cb1 === null ? null : (cb1 - cb0) / drawn,
+      hostCpuMsPerDrawnFrame: ch0 === null || ch1 === null ? null : (ch1 - ch0) / drawn,
       drawnFps: ((b.drawn - a.drawn) * 1000) / elapsed,
       cameraFps: ((s1.frames - s0.frames) * 1000) / elapsed,
       // Camera frames between the two readings that the page never drew (the host dropped them for it).
@@ -175,20 +226,30 @@ try {
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((v) => round(v, 2)) },
     frame: { widthPx: WIDTH, heightPx: HEIGHT, cameraFpsAsked: FPS, seconds: SECONDS, transport: 'WebSocket /live, JPEG q80, ack flow control (2 in flight)' },
     cameraOnlyFps: round(camera.fps),
-    hostSocket: { fps: round(socket.fps), kBPerFrame: round(socket.bytesPerFrame / 1024), dropped: socket.dropped },
+    cameraOnlyHostCpuMsPerFrame: camera.hostCpuMsPerFrame === null ? null : round(camera.hostCpuMsPerFrame),
+    hostSocket: { fps: round(socket.fps), kBPerFrame: round(socket.bytesPerFrame / 1024), dropped: socket.dropped, hostCpuMsPerSentFrame: socket.hostCpuMsPerFrame === null ? null : round(socket.hostCpuMsPerFrame) },
     chromium: {
       drawnFps: round(page.drawnFps),
       cameraFps: round(page.cameraFps),
       dropped: page.dropped,
+      hostCpuMsPerDrawnFrame: page.hostCpuMsPerDrawnFrame === null ? null : round(page.hostCpuMsPerDrawnFrame),
+      browserCpuMsPerDrawnFrame: page.browserCpuMsPerFrame === null ? null : round(page.browserCpuMsPerFrame),
       latencyMs: { p50: round(page.latencyMs.p50), p95: round(page.latencyMs.p95), mean: round(page.latencyMs.mean), samples: page.latencyMs.samples },
     },
     targetFps: TARGET_FPS,
   };
+  // What the pipeline could sustain on this machine's CPUs if nothing else ran: both processes' CPU per drawn
+  // frame against the cores available (the camera, encoder and browser run in parallel threads).
+  const cpuPerFrame = (results.chromium.hostCpuMsPerDrawnFrame ?? NaN) + (results.chromium.browserCpuMsPerDrawnFrame ?? NaN);
+  const idleEstimateFps = Math.min(FPS, (1000 * os.cpus().length) / cpuPerFrame);
+  Object.assign(results, { cpuMsPerDrawnFrame: round(cpuPerFrame), idleMachineEstimateFps: round(idleEstimateFps) });
   const rows: [string, string, string][] = [
     ['simulated camera alone', `${results.cameraOnlyFps} fps`, `asked ${FPS}`],
     ['host → /live socket (no decode)', `${results.hostSocket.fps} fps`, `${results.hostSocket.kBPerFrame} kB/frame, ${results.hostSocket.dropped} dropped`],
     ['Chromium: frames drawn', `${results.chromium.drawnFps} fps`, `target ≥ ${TARGET_FPS} ${results.chromium.drawnFps >= TARGET_FPS ? '✓' : '✗'}`],
     ['Chromium: camera rate meanwhile', `${results.chromium.cameraFps} fps`, `${results.chromium.dropped} camera frames not shown`],
+    ['CPU per drawn frame (host + Chromium)', `${round(cpuPerFrame)} ms`, `host ${results.chromium.hostCpuMsPerDrawnFrame} + browser ${results.chromium.browserCpuMsPerDrawnFrame} ms; camera alone ${results.cameraOnlyHostCpuMsPerFrame} ms`],
+    ['→ rate the CPUs allow when idle', `${round(idleEstimateFps)} fps`, `${os.cpus().length} cores, capped at the camera's ${FPS} fps ${idleEstimateFps >= TARGET_FPS ? '✓' : '✗'}`],
     ['latency exposure → drawn (p50)', `${results.chromium.latencyMs.p50} ms`, `p95 ${results.chromium.latencyMs.p95} ms, mean ${results.chromium.latencyMs.mean} ms, n=${results.chromium.latencyMs.samples}`],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));

@@ -9,7 +9,7 @@ import sharp from 'sharp';
 import type { LiveEnhanceState, LiveFrameHeader } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import type { InferenceClient } from '../inference';
-import { LIVE_JPEG_QUALITY } from './live';
+import { LIVE_JPEG } from './live';
 import type { Frame } from './types';
 
 interface ModelInfo {
@@ -119,7 +119,7 @@ export class LiveEnhancer {
         }
       }
     }
-    const jpeg = await sharp(rgb, { raw: { width: ow, height: oh, channels: 3 } }).jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
+    const jpeg = await sharp(rgb, { raw: { width: ow, height: oh, channels: 3 } }).jpeg(LIVE_JPEG).toBuffer();
     this.provider = result.provider;
     this.done.push(performance.now());
     if (this.done.length > 10) this.done.shift();

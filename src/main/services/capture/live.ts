@@ -16,6 +16,8 @@ export interface LiveSink {
 }
 
 export const LIVE_JPEG_QUALITY = 80;
+/** Huffman optimisation costs a second pass for ~4 % smaller frames: not worth it on loopback at video rate. */
+export const LIVE_JPEG = { quality: LIVE_JPEG_QUALITY, optimiseCoding: false } as const;
 
 /** The binary message: 4-byte little-endian header length, the header as UTF-8 JSON, then the JPEG. */
 export function packLiveFrame(header: LiveFrameHeader, jpeg: Buffer): Buffer {
@@ -32,11 +34,11 @@ export function packLiveFrame(header: LiveFrameHeader, jpeg: Buffer): Buffer {
 export function displayJpeg(frame: Frame): Promise<Buffer> {
   const raw = { width: frame.widthPx, height: frame.heightPx, channels: frame.channels };
   const { data } = frame;
-  if (data instanceof Uint8Array) return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw }).jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
+  if (data instanceof Uint8Array) return sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw }).jpeg(LIVE_JPEG).toBuffer();
   // libvips reads ushort samples as 16-bit (RGB16/GREY16) and divides by 256 for JPEG; 12-bit counts are first
   // scaled to that range.
   const image = frame.bitDepth === 16 ? sharp(data, { raw }) : sharp(data, { raw }).linear(2 ** (16 - frame.bitDepth), 0);
-  return image.jpeg({ quality: LIVE_JPEG_QUALITY }).toBuffer();
+  return image.jpeg(LIVE_JPEG).toBuffer();
 }
 
 export class LiveHub {
