@@ -36,8 +36,11 @@ describe('SIGKILL of the host during a 100-frame burst', () => {
         const progress = payload as JobProgress;
         if (event === 'job.progress' && progress.kind === 'capture.burst' && progress.done >= 10 && killedAt < 0) {
           killedAt = progress.done;
-          host.child.kill('SIGKILL');
-          resolve();
+          // A little later than the row commit, so the kill lands while the next frame is being written.
+          setTimeout(() => {
+            host.child.kill('SIGKILL');
+            resolve();
+          }, 40);
         }
       });
     });
