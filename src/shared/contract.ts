@@ -199,6 +199,29 @@ export const modelSummarySchema = z.object({
 });
 export type ModelSummary = z.infer<typeof modelSummarySchema>;
 
+/** A model's GPU check: every execution provider tried on its test tensor, and GPU-vs-CPU parity. */
+export const gpuCheckReportSchema = z.object({
+  modelId: z.string(),
+  modelVersion: z.string(),
+  providers: z.array(
+    z.object({
+      provider: z.string(),
+      status: z.enum(['active', 'available', 'skipped', 'failed']),
+      reason: z.string().nullable(),
+      maxAbsDiffVsExpected: z.number().nullable(),
+      runMs: z.number().nullable(),
+    }),
+  ),
+  parity: z.array(z.object({ provider: z.string(), maxAbsDiffVsCpu: z.number().nullable(), tolerance: z.number(), pass: z.boolean() })),
+});
+export type GpuCheckReport = z.infer<typeof gpuCheckReportSchema>;
+const enhanceOptions = {
+  /** Omitted = the bundled model of the session's modality (bright-field → super-resolution, smartphone → restoration). */
+  modelId: z.string().min(1).max(64).optional(),
+  /** Run on this execution provider only; omitted = the first rung of the ladder that proves itself. */
+  provider: z.enum(['cuda', 'dml', 'coreml', 'webgpu', 'cpu']).optional(),
+};
+
 // ---------- the viewer ----------
 export const COLORMAP_NAMES = ['grey', 'cyclic', 'diverging'] as const;
 export const VIEWER_LAYER_ROLES = ['raw', 'enhanced', 'interpolated', 'amplitude', 'phase', 'difference', 'other'] as const;
@@ -511,6 +534,26 @@ export const calls = {
   'jobs.cancel': entry(jobSchema, z.object({ cancelled: z.boolean() }), 'Ask a running job to stop after the current item.'),
   'search.query': entry(z.object({ text: z.string().trim().min(1).max(200), limit: z.number().int().min(1).max(200).optional() }), z.array(searchHitSchema), 'Full-text search over ids, names, notes and tags.'),
   'models.list': entry(z.object({}), z.array(modelSummarySchema), 'Bundled and imported models.'),
+  'models.gpuCheck': entry(
+    z.object({ modelId: z.string().min(1).max(64) }),
+    gpuCheckReportSchema,
+    'Tries every execution provider on the model\'s test tensor (active, available, skipped with the reason, failed with the error) and compares each GPU with the CPU.',
+  ),
+  'models.import': entry(
+    z.object({ path: z.string().min(1, 'Give the folder of the model package.').max(4096) }),
+    z.object({ id: z.string() }),
+    'Validates a model package folder (manifest, weights hash, shapes, test tensor) and copies it into the library\'s models/ folder.',
+  ),
+  'captures.enhance': entry(
+    z.object({ captureId: id, ...enhanceOptions }),
+    jobSchema,
+    'Enhances one capture with a network; the float32 result is a derivative with its provenance. Progress arrives as job events; jobs.cancel stops it.',
+  ),
+  'sessions.enhanceAll': entry(
+    z.object({ sessionId: id, ...enhanceOptions }),
+    jobSchema,
+    'Enhances every capture of a session as one job; failures are listed per capture and the rest continue; jobs.cancel stops after the current capture.',
+  ),
   'viewer.layers': entry(
     z.object({ captureId: id }),
     z.object({ capture: captureSchema, layers: z.array(viewerLayerSchema) }),

@@ -8,6 +8,7 @@ import { createServices, type Services } from '.';
 import { openCatalog } from './catalog';
 import { filesUnder, pngRgb8, removeDir, tempDir, write } from './library/testing';
 import { validManifest } from './models/testing';
+import { fakeInferenceClient } from './enhance/testing';
 
 let root: string;
 let libraryDir: string;
@@ -134,6 +135,10 @@ const MALFORMED: Record<CallName, unknown[]> = {
   'capture.tileScan': [{ sessionId: 1, columns: 0, rows: 2, overlap: 0.1 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.01 }, { sessionId: 1, columns: 2, rows: 2, overlap: 0.9 }],
   'capture.watch': [{ sessionId: 1 }, { sessionId: 1, folder: '' }],
   'capture.enhance': [{}, { enabled: 'yes' }, { enabled: true, regionPx: 8 }],
+  'models.gpuCheck': [{}, { modelId: '' }],
+  'models.import': [{}, { path: '' }, { path: 3 }],
+  'captures.enhance': [{}, { captureId: 0 }, { captureId: 1, provider: 'tpu' }, { captureId: 1, modelId: '' }],
+  'sessions.enhanceAll': [{}, { sessionId: -1 }, { sessionId: 1, provider: 'gpu' }],
   'capture.autofocus': [{ rangeUm: 0 }, { rangeUm: 'far' }],
   'capture.trainingPairs': [{ sessionId: 1, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 0, patchPx: 64 }, { sessionId: 1, lowObjectiveId: '20x', highObjectiveId: '40x', fields: 1, patchPx: 8 }],
 };
@@ -269,6 +274,40 @@ describe('handlers', () => {
     expect(await call('captures.delete', { id: capture.id })).toEqual({ deleted: true });
     expect(await call('sessions.delete', { id: session.id, confirmDeleteCaptures: true })).toEqual({ deleted: true, capturesDeleted: 0 });
     expect(await call('specimens.delete', { id: specimen.id })).toEqual({ deleted: true });
+
+    // Enhancement and model checks need an inference engine: a second services over the same kind of library, with a fake one.
+    {
+      const dir = path.join(root, 'with-inference');
+      for (const sub of ['resources/models/tiny', 'pkg']) fs.mkdirSync(path.join(dir, sub), { recursive: true });
+      write(path.join(dir, 'resources', 'models', 'tiny'), 'manifest.json', JSON.stringify(validManifest('tiny')));
+      for (const f of ['model.onnx', 'input.npy', 'output.npy']) write(path.join(dir, 'resources', 'models', 'tiny'), f, 'x');
+      const withInference = createServices({ libraryDir: path.join(dir, 'library'), resourcesDir: path.join(dir, 'resources'), host: 'browser', appVersion: 't', emit: () => undefined, log: () => undefined, inference: fakeInferenceClient() });
+      const d = createDispatcher(withInference.handlers, () => undefined);
+      const run = async <T = unknown>(name: CallName, payload: unknown): Promise<T> => {
+        exercised.add(name);
+        const envelope = (await d(name, payload)) as Envelope<T>;
+        if (!envelope.ok) throw new Error(`${name} failed: ${envelope.error.message}`);
+        expect(calls[name].output.safeParse(envelope.value).success).toBe(true);
+        return envelope.value;
+      };
+      try {
+        const s = (await d('sessions.create', { title: 'Enhance', date: '2026-11-27', modality: 'bright-field' })) as Envelope<{ id: number }>;
+        const sid = s.ok ? s.value.id : 0;
+        await d('captures.import', { sessionId: sid, sources: [{ kind: 'path', path: write(root, 'enh.png', await pngRgb8(8, 8)) }] });
+        await withInference.idle();
+        const list = (await d('captures.list', { sessionId: sid })) as Envelope<{ id: number }[]>;
+        const cid = list.ok ? list.value[0].id : 0;
+        await run('captures.enhance', { captureId: cid });
+        await run('sessions.enhanceAll', { sessionId: sid, provider: 'cpu' });
+        await withInference.idle();
+        expect(await run('models.gpuCheck', { modelId: 'tiny' })).toMatchObject({ modelId: 'tiny' });
+        const pkg = path.join(dir, 'pkg');
+        write(pkg, 'manifest.json', JSON.stringify(validManifest('imported')));
+        expect(await run('models.import', { path: pkg })).toEqual({ id: 'imported' });
+      } finally {
+        await withInference.close();
+      }
+    }
 
     expect([...exercised].sort()).toEqual([...callNames].sort());
   });

@@ -14,6 +14,7 @@ import { ImportJobs } from './library/importer';
 import { openLibrary } from './library/library';
 import { listModels } from './models/models';
 import { createCaptureService, type CaptureService } from './capture';
+import { createEnhanceService } from './enhance/service';
 import { createHolographyService } from './holography';
 import type { InferenceClient } from './inference';
 import { createPyramidService } from './pyramid';
@@ -118,6 +119,17 @@ export function createServices(options: ServicesOptions): Services {
     modelRoots: [path.join(options.resourcesDir, 'models')],
     modelId: options.holographyModelId,
     appVersion: options.appVersion,
+    log,
+  });
+
+  // Enhancement (captures.enhance, sessions.enhanceAll) and model checks/imports; imported models live in <library>/models.
+  const enhance = createEnhanceService({
+    db,
+    libraryDir: library.dir,
+    modelRoots: [path.join(options.resourcesDir, 'models'), path.join(library.dir, 'models')],
+    record: recordDerivative,
+    emit,
+    inference: () => options.inference ?? null,
     log,
   });
 
@@ -226,13 +238,34 @@ export function createServices(options: ServicesOptions): Services {
       return { deleted };
     },
 
-    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || holography.cancel(jobId) || capture.cancel(jobId) }),
+    'jobs.cancel': ({ jobId }) => ({ cancelled: jobs.cancel(jobId) || holography.cancel(jobId) || capture.cancel(jobId) || enhance.cancel(jobId) }),
 
     'search.query': ({ text, limit }) => catalog.search(db, text, limit ?? 50),
 
     // Read on every call: the list is small, and a model dropped into the folder shows up without a restart.
-    'models.list': async () =>
-      (await listModels(options.resourcesDir, log)).map(({ dir: _dir, modelFile: _file, ...summary }) => summary),
+    'models.list': async () => {
+      // Bundled first, then imported (<library>/models); an imported id never shadows a bundled one.
+      const bundled = await listModels(options.resourcesDir, log);
+      const imported = (await listModels(library.dir, log)).filter((m) => !bundled.some((b) => b.id === m.id));
+      return [...bundled, ...imported].map(({ dir: _dir, modelFile: _file, ...summary }) => summary);
+    },
+    'models.gpuCheck': ({ modelId }) => enhance.gpuCheck(modelId),
+    'models.import': async ({ path: dir }) => {
+      assertOpen();
+      if (options.allowPathImports === false) {
+        throw new AppError('forbidden', 'This Lucida accepts uploaded files only; importing a model folder on the host machine is turned off.');
+      }
+      const { id } = await enhance.importModel(dir);
+      return { id };
+    },
+    'captures.enhance': (input) => {
+      assertOpen();
+      return enhance.enhance(input);
+    },
+    'sessions.enhanceAll': (input) => {
+      assertOpen();
+      return enhance.enhanceAll(input);
+    },
 
     'viewer.layers': ({ captureId }) => viewer.layers(captureId),
     'viewer.pyramid': ({ captureId, derivativeId, display }) => viewer.openPyramid(captureId, derivativeId, display),
@@ -310,7 +343,7 @@ export function createServices(options: ServicesOptions): Services {
     recordDerivative,
     tileFileForRequest: (relPath, signal) => pyramid.tileFileForRequest(relPath, { signal }),
     capture,
-    idle: () => Promise.all([jobs.idle(), holography.idle(), capture.idle()]).then(() => undefined),
+    idle: () => Promise.all([jobs.idle(), holography.idle(), capture.idle(), enhance.idle()]).then(() => undefined),
     close: () => {
       // With nothing running, close at once: hosts call this without awaiting right before process.exit.
       // The pyramid's tile jobs only read the library's files, never the catalog: they finish on their own.
@@ -318,9 +351,9 @@ export function createServices(options: ServicesOptions): Services {
       // The camera stops at once (its frames hold no catalog state); a running burst finishes its current frame.
       const captureClosed = capture.close().catch(() => undefined);
       closing ??=
-        jobs.running === 0 && holography.running === 0 && capture.running === 0
+        jobs.running === 0 && holography.running === 0 && capture.running === 0 && enhance.running === 0
           ? Promise.resolve(library.close())
-          : Promise.all([jobs.stopAll(), holography.close(), captureClosed]).then(() => undefined).finally(() => library.close());
+          : Promise.all([jobs.stopAll(), holography.close(), captureClosed, enhance.close()]).then(() => undefined).finally(() => library.close());
       return closing;
     },
   };
