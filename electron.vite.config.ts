@@ -14,6 +14,8 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli.ts'),
           // The inference host process (child_process.fork / utilityProcess.fork of out/main/inferenceHost.js).
           inferenceHost: resolve(__dirname, 'src/main/services/inference/host-process.ts'),
+          // The holography physics worker thread (new Worker(out/main/holographyWorker.js)).
+          holographyWorker: resolve(__dirname, 'src/main/services/holography/physics-worker.ts'),
         },
       },
     },

@@ -79,7 +79,7 @@ describe('holography: import, reconstruct, inspect', () => {
     expect(text).toContain('Amplitude');
     expect(text).toContain('Phase');
     expect(text).toContain(`float32 ${SIZE}×${SIZE} (rad)`);
-    expect(await result.getByTestId('holo-provenance').textContent()).toMatch(/angular-spectrum-back-propagation — physics, no network · lucida-optics .* · cpu/);
+    expect(await result.getByTestId('holo-provenance').textContent()).toMatch(/angular-spectrum-back-propagation — physics, no network · lucida-optics .* · cpu \(TypeScript, worker thread\)/);
 
     const curve = result.getByTestId('focus-curve');
     await curve.waitFor();

@@ -112,7 +112,12 @@ describe('reconstruction by back-propagation', () => {
     expect(result).toMatchObject({ method: 'backprop', zUm: 300, autofocus: false, focusCurve: null, ...OPTICS });
     for (const d of [result.amplitude, result.phase]) {
       expect(d).toMatchObject({ width: SIZE, height: SIZE, dtype: 'float32', channels: 1, pixelSizeUm: OPTICS.pixelSizeUm });
-      expect(d.provenance).toMatchObject({ modelId: 'physics:angular-spectrum-back-propagation', weightsSha256: 'none (physics, no network)', tileSize: null });
+      expect(d.provenance).toMatchObject({
+        modelId: 'physics:angular-spectrum-back-propagation',
+        weightsSha256: 'none (physics, no network)',
+        executionProvider: 'cpu (TypeScript, worker thread)',
+        tileSize: null,
+      });
       const file = services.resolveLibraryFile(d.fileUrl)!;
       expect(fs.statSync(file).size).toBeGreaterThan(SIZE * SIZE * 4);
     }
@@ -227,6 +232,17 @@ describe('cancel', () => {
     expect((await call('holography.results', { captureId: hologram.id })).length).toBe(before);
     expect(filesUnder(path.join(root, 'library', 'derived')).length).toBe(filesBefore);
     expect(await call('jobs.cancel', { jobId })).toEqual({ cancelled: false });
+  });
+
+  it('stops in the middle of autofocus: the worker is terminated, not waited for', async () => {
+    const filesBefore = filesUnder(path.join(root, 'library', 'derived')).length;
+    const { jobId } = await call('holography.reconstruct', { captureId: hologram.id, method: 'backprop', zUm: 'auto', zRangeUm: [100, 500] });
+    const until = Date.now() + 30_000;
+    while (!events.some((e) => e.jobId === jobId && e.current === 'autofocus' && e.message !== null) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    expect(await call('jobs.cancel', { jobId })).toEqual({ cancelled: true });
+    const end = await finished(jobId, 5_000);
+    expect(end.state).toBe('cancelled');
+    expect(filesUnder(path.join(root, 'library', 'derived')).length).toBe(filesBefore);
   });
 });
 

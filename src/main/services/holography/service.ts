@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import {
   HOLOGRAPHY_Z_LIMITS_UM,
   type Capture,
@@ -33,7 +35,8 @@ import { commitFile, tempPathFor, unlinkQuietly, writeDurably } from '../library
 import { probeImage, renderThumbnail } from '../library/probe';
 import { absPath, hologramPng, readHologram, stageFile, writeFloatTiff } from './io';
 import { hologramParamsOf, requireHologram, stackOf, writeHologramParams, type ParamsPatch } from './params';
-import { amplitudePhase, backPropagate, fieldToHwc, hwcToField, multiHeight, searchFocus, type Optics } from './physics';
+import { amplitudePhase, backPropagate, fieldToHwc, hwcToField, multiHeight, searchFocus, type FocusSearch, type Optics } from './physics';
+import type { PhysicsReply, PhysicsRequest } from './physics-worker';
 
 export const DEFAULT_HOLOGRAPHY_MODEL = 'lucida-holo-phase';
 export const JOB_KIND = 'holography.reconstruct';
@@ -164,6 +167,8 @@ export function createHolographyService(deps: HolographyDeps) {
     };
   }
 
+  const physics = createPhysicsRunner(log);
+
   function reconstruct(input: HoloReconstructInput): { jobId: string } {
     const p = plan(input);
     const jobId = randomUUID();
@@ -199,13 +204,14 @@ export function createHolographyService(deps: HolographyDeps) {
       let focusCurve: FocusPoint[] | null = null;
       if (p.zUm === 'auto') {
         stage('autofocus');
-        const found = await searchFocus(holo.data, holo.widthPx, holo.heightPx, p.optics, { zMinUm: p.zRangeUm![0], zMaxUm: p.zRangeUm![1] }, {
-          check,
-          onProgress: (d, t) => {
+        const found = await physics.focus(
+          { op: 'focus', hologram: holo.data, widthPx: holo.widthPx, heightPx: holo.heightPx, optics: p.optics, zMinUm: p.zRangeUm![0], zMaxUm: p.zRangeUm![1] },
+          signal,
+          (d, t) => {
             progress.message = `Focus plane ${d} of ${t}`;
             send();
           },
-        });
+        );
         zUm = found.zUm;
         focusCurve = found.curve;
       } else zUm = p.zUm;
@@ -228,15 +234,12 @@ export function createHolographyService(deps: HolographyDeps) {
         const shift = zUm - p.recordedZUm!;
         heightsUm = [zUm, ...others.map((s) => s.zUm + shift)];
         stackIds = [capture.id, ...others.map((s) => s.capture.id)];
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        check();
-        field = multiHeight(holograms, holo.widthPx, holo.heightPx, p.optics, heightsUm, p.iterations);
+        field = await physics.field({ op: 'multi-height', holograms, widthPx: holo.widthPx, heightPx: holo.heightPx, optics: p.optics, heightsUm, iterations: p.iterations }, signal);
         provenance = physicsProvenance('physics:multi-height-retrieval', performance.now() - started);
         Object.assign(extra, { iterations: p.iterations, padding: 'mean', registration: 'phase correlation' });
       } else {
         stage('back-propagation');
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        field = backPropagate(holo.data, holo.widthPx, holo.heightPx, p.optics, zUm);
+        field = await physics.field({ op: 'backprop', hologram: holo.data, widthPx: holo.widthPx, heightPx: holo.heightPx, optics: p.optics, zUm }, signal);
         provenance = physicsProvenance('physics:angular-spectrum-back-propagation', performance.now() - started);
         Object.assign(extra, { padding: 'mean', bandLimit: true });
         if (p.method === 'network') {
@@ -315,7 +318,7 @@ export function createHolographyService(deps: HolographyDeps) {
       modelId: kind,
       modelVersion: `lucida-optics ${deps.appVersion}`,
       weightsSha256: 'none (physics, no network)',
-      executionProvider: 'cpu (TypeScript, main process)',
+      executionProvider: `cpu (TypeScript, ${physics.where})`,
       tileSize: null,
       tileHalo: null,
       durationMs,
@@ -528,6 +531,83 @@ export function createHolographyService(deps: HolographyDeps) {
 }
 
 export type HolographyService = ReturnType<typeof createHolographyService>;
+
+/** Where the physics worker is: the built `holographyWorker.js` beside the bundle, or this folder's source under tests. */
+function physicsWorkerEntry(): { file: string; execArgv: string[] } | null {
+  const here = typeof __dirname === 'string' ? __dirname : path.dirname(fileURLToPath(import.meta.url));
+  // The bundler may put this code in out/main/chunks/, one level below the entries.
+  for (const dir of [here, path.dirname(here)]) {
+    const built = path.join(dir, 'holographyWorker.js');
+    if (existsSync(built)) return { file: built, execArgv: [] };
+  }
+  const source = path.join(here, 'physics-worker.ts');
+  const hooks = path.join(here, '../inference/ts-hooks.mjs');
+  if (existsSync(source) && existsSync(hooks)) return { file: source, execArgv: ['--import', hooks, '--disable-warning=ExperimentalWarning'] };
+  return null;
+}
+
+/**
+ * Runs one physics stage in a worker thread (cancel = terminate, at once), or in this thread when no worker
+ * entry exists (a build without it): then the stage blocks the loop and a cancel waits for its end.
+ */
+function createPhysicsRunner(log: (message: string) => void) {
+  const entry = physicsWorkerEntry();
+  if (!entry) log('[holography] no physics worker found; reconstructions run on the main thread.');
+
+  function inWorker(request: PhysicsRequest, signal: AbortSignal, onProgress?: (done: number, total: number) => void): Promise<PhysicsReply> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) return reject(new Cancelled());
+      const worker = new Worker(entry!.file, { execArgv: entry!.execArgv });
+      let settled = false;
+      const finish = (action: () => void) => {
+        if (settled) return;
+        settled = true;
+        signal.removeEventListener('abort', onAbort);
+        void worker.terminate();
+        action();
+      };
+      const onAbort = () => finish(() => reject(new Cancelled()));
+      signal.addEventListener('abort', onAbort, { once: true });
+      worker.on('message', (reply: PhysicsReply) => {
+        if (reply.type === 'progress') onProgress?.(reply.done, reply.total);
+        else if (reply.type === 'error') finish(() => reject(new Error(reply.message)));
+        else finish(() => resolve(reply));
+      });
+      worker.on('error', (error) => finish(() => reject(error)));
+      worker.on('exit', (code) => finish(() => reject(new Error(`The holography worker stopped (exit code ${code}).`))));
+      worker.postMessage(request);
+    });
+  }
+
+  return {
+    where: entry ? 'worker thread' : 'main thread',
+    async focus(request: Extract<PhysicsRequest, { op: 'focus' }>, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<FocusSearch> {
+      if (!entry) {
+        return searchFocus(request.hologram, request.widthPx, request.heightPx, request.optics, request, {
+          check: () => {
+            if (signal.aborted) throw new Cancelled();
+          },
+          onProgress,
+        });
+      }
+      const reply = await inWorker(request, signal, onProgress);
+      if (reply.type !== 'focus') throw new Error('The holography worker answered the wrong request.');
+      return { zUm: reply.zUm, curve: reply.curve, stepUm: reply.stepUm };
+    },
+    async field(request: Exclude<PhysicsRequest, { op: 'focus' }>, signal: AbortSignal): Promise<ComplexField> {
+      if (!entry) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (signal.aborted) throw new Cancelled();
+        return request.op === 'backprop'
+          ? backPropagate(request.hologram, request.widthPx, request.heightPx, request.optics, request.zUm)
+          : multiHeight(request.holograms, request.widthPx, request.heightPx, request.optics, request.heightsUm, request.iterations);
+      }
+      const reply = await inWorker(request, signal);
+      if (reply.type !== 'field') throw new Error('The holography worker answered the wrong request.');
+      return { width: reply.width, height: reply.height, re: reply.re, im: reply.im };
+    },
+  };
+}
 
 function relOf(fileUrl: string): string {
   return fileUrl.replace(/^\/library\//, '').split('/').map(decodeURIComponent).join('/');
