@@ -137,7 +137,7 @@ describe('catalog in the browser host', () => {
     await page.locator('.model-list, .models .empty').first().waitFor();
     await app.screenshot('models');
     await page.keyboard.press('Alt+2');
-    await page.getByText('Live camera capture').waitFor();
+    await page.getByRole('region', { name: 'Live view' }).waitFor();
     await app.screenshot('capture');
   });
 
