@@ -93,6 +93,16 @@ describe('capture: live view and snapshot', () => {
     const thumb = await page.request.get(new URL(c.thumbUrl, app.host.url).toString());
     expect(thumb.ok()).toBe(true);
     await app.screenshot('capture-snapshot');
+
+    // Leaving the section stops the camera; coming back starts it again.
+    const status = () => page.evaluate(async () => {
+      const r = await window.lucida!.capture.state({});
+      return r.ok ? r.value.status : 'error';
+    });
+    await page.getByRole('tab', { name: 'Catalog' }).click();
+    await expect.poll(status, { timeout: 10_000 }).toBe('stopped');
+    await page.getByRole('tab', { name: 'Capture' }).click();
+    await expect.poll(status, { timeout: 10_000 }).toBe('running');
     expect(unexpectedProblems(app.problems)).toEqual([]);
   });
 });

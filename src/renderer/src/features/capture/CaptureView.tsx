@@ -48,9 +48,29 @@ function useCaptureJobs() {
   );
 }
 
+/**
+ * The camera runs while the section is open: leaving it stops the camera (it costs a CPU core at video rate),
+ * unless an acquisition is still running.
+ */
+function useStopCameraOnLeave() {
+  useEffect(
+    () => () => {
+      // Forget the last state, so coming back decides on a fresh one (and starts the camera again).
+      const { job } = useCapture.getState();
+      useCapture.setState({ camera: null, frame: null, enhanced: null });
+      if (job?.state === 'running') return;
+      void lucida()
+        .capture.stop({})
+        .catch(() => undefined);
+    },
+    [],
+  );
+}
+
 export function CaptureView() {
   useCameraState();
   useCaptureJobs();
+  useStopCameraOnLeave();
   const sessionId = useCapture((s) => s.sessionId);
   const selectSession = useCapture((s) => s.selectSession);
   const sessions = useCall('capture-sessions', () => lucida().sessions.list({}), ['session']);
