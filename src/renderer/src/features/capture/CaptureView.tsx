@@ -223,7 +223,7 @@ function LiveView() {
         <span data-testid="live-fps">{fmt(stats.fps)} fps</span>
         <span data-testid="live-dropped">{stats.dropped} dropped</span>
         <span>latency {stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`}</span>
-        <span>camera {fmt(camera?.sourceFps)} fps</span>
+        <span>camera {fmt(frame?.sourceFps ?? camera?.sourceFps)} fps</span>
         {frame && <span>{frame.widthPx}×{frame.heightPx} · {frame.bitDepth}-bit</span>}
         {!stats.connected && !electron && <span className="warn">live channel connecting…</span>}
       </div>
