@@ -82,8 +82,10 @@ describe('capture service with the simulated microscope', () => {
     const file = path.join(services.libraryDir, capture.fileUrl.replace(/^\/library\//, ''));
     const decoded = await sharp(file).metadata();
     expect(decoded).toMatchObject({ width: 320, height: 240, depth: 'ushort', channels: 3 });
+    await new Promise((r) => setTimeout(r, 500));
     const s = await ok<CaptureState>('capture.state', {});
     expect(s.frames).toBeGreaterThan(0);
+    expect(s.sourceFps).toBeGreaterThan(0);
   });
 
   it('saves a burst of consecutive frames, each with its file', async () => {
