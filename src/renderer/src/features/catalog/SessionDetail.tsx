@@ -9,6 +9,7 @@ import { useCatalog } from '../../store/catalog';
 import { useImports } from '../../store/imports';
 import { ConfirmDialog } from '../../shell/Dialog';
 import { ImportPanel } from './ImportPanel';
+import { EnhanceControls } from '../enhance/Enhance';
 
 export const IMPORT_ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff';
 
@@ -148,6 +149,15 @@ function SessionBody(props: { session: Session }) {
       </div>
 
       {run ? <ImportPanel run={run} /> : null}
+      {session.captureCount > 0 ? (
+        <section className="enhance-all" aria-label="Enhance all captures">
+          <EnhanceControls
+            target={`session-${session.id}`}
+            label="Enhance all"
+            disabledReason={session.modality === 'hologram' ? 'Holograms are reconstructed in Holography, one capture at a time.' : null}
+          />
+        </section>
+      ) : null}
 
       <div className="pane-head">
         <h3>

@@ -12,6 +12,7 @@ import { COMPARE_MODES, useViewer, type CompareMode, type ViewerTool } from '../
 import type { ColormapTables } from './ColorBar';
 import { composeViewPng, download } from './export';
 import { badgeOf, defaultPaneLayers, frameOf, panesFor, showable } from './layers';
+import { EnhanceControls } from '../enhance/Enhance';
 import { LockGroup } from './lock';
 import { lengthLabel, type SharedOverlay } from './overlay';
 import { Pane, type PaneHandle, type PaneKind } from './Pane';
@@ -522,6 +523,20 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const derived = props.layers.filter((l) => l.role !== 'raw');
+  const session = useCall(`session-${capture.sessionId}`, () => lucida().sessions.get({ id: capture.sessionId }), ['session']);
+  // A finished enhancement opens side by side with the raw capture.
+  const showEnhanced = useCallback(() => {
+    void lucida()
+      .viewer.layers({ captureId: capture.id })
+      .then(({ layers }) => {
+        const newest = layers.filter((l) => l.role === 'enhanced' && l.provenance).sort((a, b) => (b.derivativeId ?? 0) - (a.derivativeId ?? 0))[0];
+        if (!newest) return;
+        const s = useViewer.getState();
+        s.setMode('side-by-side');
+        s.setPaneLayers(['raw', newest.key]);
+      })
+      .catch(() => undefined);
+  }, [capture.id]);
   const showInActivePane = (key: string) => {
     const s = useViewer.getState();
     if (s.mode !== 'side-by-side') s.setMode('side-by-side');
@@ -591,6 +606,13 @@ function CaptureSide(props: { capture: Capture; layers: ViewerLayer[]; annotatio
           {capture.sha256.slice(0, 16)}…
         </dd>
       </dl>
+      <h3>Enhance</h3>
+      <EnhanceControls
+        target={`capture-${capture.id}`}
+        label="Enhance"
+        disabledReason={session.data?.modality === 'hologram' ? 'Holograms are reconstructed in Holography (amplitude and phase), not enhanced.' : null}
+        onDone={showEnhanced}
+      />
       <h3>Derived results</h3>
       {derived.length === 0 ? (
         <p className="muted">None yet. Make a bicubic ×2 to compare with, or enhance the capture with a model.</p>
