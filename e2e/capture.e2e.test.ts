@@ -105,4 +105,30 @@ describe('capture: live view and snapshot', () => {
     await expect.poll(status, { timeout: 10_000 }).toBe('running');
     expect(unexpectedProblems(app.problems)).toEqual([]);
   });
+
+  it('enhances the centre of the live view beside the raw image, with the model and provider shown', async () => {
+    const { page } = app;
+    await page.getByRole('combobox', { name: 'Objective', exact: true }).selectOption('40x');
+    await page.getByRole('combobox', { name: 'Live model' }).selectOption('lucida-bf-sr2');
+    await page.getByRole('combobox', { name: 'Live region' }).selectOption('128');
+    // The CPU provider: on a machine without a GPU, WebGPU runs in software and is far slower.
+    await page.getByRole('combobox', { name: 'Live provider' }).selectOption('cpu');
+    // A controlled checkbox that follows the host's answer: click, then wait for it.
+    await page.getByRole('checkbox', { name: 'Enhance the live view' }).click();
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Enhance the live view' }).isChecked()).toBe(true);
+    const caption = page.getByLabel('Enhancement provenance');
+    await expect.poll(() => caption.textContent().catch(() => ''), { timeout: 60_000 }).toMatch(/lucida-bf-sr2 1\.0\.0 · cpu · ×2 of the centre 128×128 px/);
+    const enhanced = await page.evaluate(() => {
+      const c = document.querySelector('canvas[aria-label="Enhanced live region"]') as HTMLCanvasElement;
+      return { width: c.width, height: c.height };
+    });
+    expect(enhanced).toEqual({ width: 256, height: 256 });
+    // The raw view keeps drawing while the network runs.
+    const drawn = await page.evaluate(() => window.__lucidaLive!.drawn);
+    await expect.poll(() => page.evaluate(() => window.__lucidaLive!.drawn), { timeout: 10_000 }).toBeGreaterThan(drawn + 5);
+    await app.screenshot('capture-enhance');
+    await page.getByRole('checkbox', { name: 'Enhance the live view' }).click();
+    await expect.poll(() => page.getByRole('checkbox', { name: 'Enhance the live view' }).isChecked()).toBe(false);
+    expect(unexpectedProblems(app.problems)).toEqual([]);
+  }, 120_000);
 });

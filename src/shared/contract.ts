@@ -682,6 +682,8 @@ export const calls = {
       enabled: z.boolean(),
       modelId: z.string().min(1).max(64).optional(),
       regionPx: z.number().int().min(32).max(1024).optional(),
+      /** Omitted = the engine's ladder (first provider that loads); a software WebGPU can be far slower than CPU. */
+      provider: z.enum(EXECUTION_PROVIDERS).optional(),
     }),
     liveEnhanceStateSchema,
     'Live enhancement: runs a model on the centre region of the newest live frame whenever the previous run is done, beside the raw view (which it never holds up).',

@@ -318,7 +318,7 @@ export function createServices(options: ServicesOptions): Services {
       return capture.tileScan(sessionId, columns, rows, overlap);
     },
     'capture.autofocus': ({ rangeUm }) => capture.autofocus(rangeUm),
-    'capture.enhance': ({ enabled, modelId, regionPx }) => capture.enhance(enabled, modelId, regionPx),
+    'capture.enhance': ({ enabled, modelId, regionPx, provider }) => capture.enhance(enabled, modelId, regionPx, provider),
     'capture.trainingPairs': ({ sessionId, lowObjectiveId, highObjectiveId, fields, patchPx }) => {
       assertOpen();
       return capture.trainingPairs(sessionId, lowObjectiveId, highObjectiveId, fields, patchPx);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { LiveEnhanceState, LiveFrameHeader } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
-import type { InferenceClient } from '../inference';
+import type { InferenceClient, ProviderName } from '../inference';
 import { LIVE_JPEG } from './live';
 import type { Frame } from './types';
 
@@ -33,6 +33,7 @@ export class LiveEnhancer {
   private enabled = false;
   private model: ModelInfo | null = null;
   private regionPx = 256;
+  private requestedProvider: ProviderName | undefined;
   private busy = false;
   private done: number[] = [];
   private provider: string | null = null;
@@ -57,8 +58,9 @@ export class LiveEnhancer {
     };
   }
 
-  async configure(enabled: boolean, modelId: string | undefined, regionPx: number | undefined): Promise<LiveEnhanceState> {
+  async configure(enabled: boolean, modelId: string | undefined, regionPx: number | undefined, provider?: ProviderName): Promise<LiveEnhanceState> {
     if (regionPx !== undefined) this.regionPx = regionPx;
+    this.requestedProvider = provider;
     if (!enabled) {
       this.enabled = false;
       return this.state();
@@ -107,7 +109,7 @@ export class LiveEnhancer {
       }
     }
     const started = performance.now();
-    const result = await client.runTensor(model.id, input, [1, c, h, w]);
+    const result = await client.runTensor(model.id, input, [1, c, h, w], this.requestedProvider);
     const durationMs = performance.now() - started;
     const [, oc = 1, oh = h * model.scale, ow = w * model.scale] = result.dims;
     const rgb = Buffer.alloc(oh * ow * 3);

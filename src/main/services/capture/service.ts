@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Capture, CaptureMode, CaptureSettings, CaptureSource, CaptureState, EventName, EventPayload, JobProgress, StagePosition } from '../../../shared/contract';
 import { AppError } from '../../../shared/errors';
 import * as catalog from '../catalog';
-import type { InferenceClient } from '../inference';
+import type { InferenceClient, ProviderName } from '../inference';
 import { focusScore } from './display';
 import { FfmpegCamera, listFfmpegSources, TEST_PATTERN_ID } from './ffmpeg';
 import { LiveEnhancer } from './enhance';
@@ -536,7 +536,7 @@ export function createCaptureService(deps: CaptureDeps) {
     trainingPairs,
     autofocus,
     enhanceState: () => enhancer.state(),
-    enhance: (enabled: boolean, modelId?: string, regionPx?: number) => enhancer.configure(enabled, modelId, regionPx),
+    enhance: (enabled: boolean, modelId?: string, regionPx?: number, provider?: ProviderName) => enhancer.configure(enabled, modelId, regionPx, provider),
     watch: watchFolder,
     /** The simulated microscope (created on first use), for tests and the benchmark. */
     simulator,

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { Capture, CaptureSettings, CaptureSource, LiveEnhanceState } from '../../../../shared/contract';
+import { EXECUTION_PROVIDERS, type Capture, type CaptureSettings, type CaptureSource, type LiveEnhanceState } from '../../../../shared/contract';
 import { bridgeKind, lucida } from '../../bridge';
 import { messageOf } from '../../lib/errors';
 import { openCapture } from '../../lib/navigate';
@@ -380,6 +380,7 @@ function LiveEnhancement() {
   const [state, setState] = useState<LiveEnhanceState | null>(null);
   const [modelId, setModelId] = useState('');
   const [regionPx, setRegionPx] = useState(256);
+  const [provider, setProvider] = useState<'' | (typeof EXECUTION_PROVIDERS)[number]>('');
   const chosen = modelId || usable[0]?.id || '';
   useEffect(() => {
     void lucida()
@@ -389,7 +390,7 @@ function LiveEnhancement() {
   }, []);
   const toggle = async (enabled: boolean) => {
     try {
-      setState(await lucida().capture.enhance({ enabled, modelId: chosen || undefined, regionPx }));
+      setState(await lucida().capture.enhance({ enabled, modelId: chosen || undefined, regionPx, provider: provider || undefined }));
       if (!enabled) setEnhanced(null);
     } catch (error) {
       notify(messageOf(error));
@@ -398,9 +399,8 @@ function LiveEnhancement() {
   return (
     <fieldset className="capture-group">
       <legend>Live enhancement</legend>
-      {state && !state.available ? (
-        <p className="muted capture-note">{state.reason}</p>
-      ) : (
+      {state?.reason && <p className={state.available ? 'warn capture-note' : 'muted capture-note'}>{state.reason}</p>}
+      {state && !state.available ? null : (
         <>
           <div className="capture-row">
             <select aria-label="Live model" value={chosen} onChange={(e) => setModelId(e.target.value)}>
@@ -414,6 +414,14 @@ function LiveEnhancement() {
               {[128, 256, 512].map((r) => (
                 <option key={r} value={r}>
                   centre {r} px
+                </option>
+              ))}
+            </select>
+            <select aria-label="Live provider" value={provider} onChange={(e) => setProvider(e.target.value as typeof provider)}>
+              <option value="">first that loads</option>
+              {EXECUTION_PROVIDERS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
                 </option>
               ))}
             </select>
