@@ -66,6 +66,9 @@ describe('pyramid descriptor', () => {
     await sink.finish(true);
     const info = await service.ensurePyramid('derived/engine.f32', { window: [-1, 6] });
     expect(info).toMatchObject({ width: W, height: H, bands: C, sampleFormat: 'float' });
+    // An RGB float base is `multiband` to libvips: its tiles are made without a colour-space conversion.
+    const tile = await service.tileFileForRequest(info.dziUrl.replace('/library/', '').replace('image.dzi', `image_files/${info.levels - 1}/0_0.jpeg`), {});
+    expect(tile && (await sharp(tile).metadata())).toMatchObject({ width: W, height: H, channels: 3 });
   });
 
   it('refuses display settings that make no sense', async () => {

@@ -383,6 +383,14 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     return pending;
   }
 
+  /**
+   * The colour space to keep when reading a base `.v` back: a float base of 3+ bands (an RGB network output) is
+   * `multiband`, and sharp would otherwise try (and fail) to convert it to sRGB on the way out.
+   */
+  function baseSpace(format: SampleFormat, bands: number): string | null {
+    return keepSpace(format, bands) ?? (format === 'float' ? 'multiband' : null);
+  }
+
   async function loadOverviewSamples(pyramid: PyramidState, kernel: 'nearest' | 'lanczos3'): Promise<OverviewSamples> {
     const { desc, dir } = pyramid.source;
     const file = path.join(dir, `overview-${pyramid.overviewLevel}-${kernel}.v`);
@@ -402,7 +410,7 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
     const size = levelSize(desc.widthPx, desc.heightPx, pyramid.overviewLevel);
     const input = desc.format === 'uchar' && desc.kind === 'image' ? desc.absPath : (await ensureBase(pyramid.source)).file;
     let pipeline = sharp(input, SHARP_INPUT).resize(size.width, size.height, { fit: 'fill', kernel }).removeAlpha();
-    const space = keepSpace(desc.format, desc.bands);
+    const space = baseSpace(desc.format, desc.bands);
     if (space) pipeline = pipeline.toColourspace(space);
     const { data, info } = await pipeline.raw({ depth: desc.format }).toBuffer({ resolveWithObject: true });
     const samples = asSamples(data, desc.format);
@@ -480,7 +488,7 @@ export function createPyramidService(options: PyramidServiceOptions): PyramidSer
       // libvips maps the .v file and copies the rectangle on its own threads: faster than row reads from here.
       const { format, bands: baseBands } = raster.info;
       let region = sharp(raster.file, SHARP_INPUT).extract({ left, top, width, height });
-      const space = keepSpace(format, baseBands);
+      const space = baseSpace(format, baseBands);
       if (space) region = region.toColourspace(space);
       const { data, info } = await region.raw({ depth: format }).toBuffer({ resolveWithObject: true });
       const display = mapToDisplay(asSamples(data, format), format, info.channels, width * height, settings);
