@@ -65,6 +65,28 @@ describe('capture: live view and snapshot', () => {
     await expect.poll(() => readout.textContent()).not.toBe(afterX);
     const z = (s: string) => Number(/z (-?[\d.]+) µm/.exec(s)![1]);
     expect(z((await readout.textContent()) ?? '') - z(afterX)).toBeCloseTo(1, 5);
+
+    // Dragging the image 100 screen px to the right moves the stage left (the specimen follows the pointer).
+    const x = (s: string) => Number(/x (-?[\d.]+) µm/.exec(s)![1]);
+    const beforeDrag = x((await readout.textContent()) ?? '');
+    const box = (await page.getByLabel('Live image', { exact: true }).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 100, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(async () => x((await readout.textContent()) ?? ''), { timeout: 10_000 }).toBeLessThan(beforeDrag - 20);
+  });
+
+  it('takes a short burst from the Acquire panel and shows its progress', async () => {
+    const { page } = app;
+    await page.getByRole('spinbutton', { name: 'Burst frames' }).fill('3');
+    await page.getByRole('button', { name: 'Burst' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Acquisition progress' }).textContent(), { timeout: 30_000 }).toMatch(/Saved 3 of 3 frames/);
+    const burst = await page.evaluate(async (id) => {
+      const r = await window.lucida!.captures.list({ sessionId: id });
+      return r.ok ? r.value.filter((c) => c.tags.includes('burst')).length : -1;
+    }, sessionId);
+    expect(burst).toBe(3);
   });
 
   it('takes a snapshot that appears in the session with its metadata', async () => {
@@ -77,16 +99,17 @@ describe('capture: live view and snapshot', () => {
     await page.getByRole('button', { name: 'Snapshot' }).click();
     await expect.poll(() => page.getByRole('status', { name: 'Last snapshot' }).textContent(), { timeout: 15_000 }).toMatch(/Saved snapshot-.*1280×720, 16-bit/);
     const list = page.getByRole('list', { name: 'Session captures list' });
-    await expect.poll(() => list.getByRole('button').count(), { timeout: 10_000 }).toBe(1);
-    await expect.poll(() => list.textContent()).toMatch(/1280×720 · 16-bit · 40×\/0\.95 · 0\.1625 µm\/px · 25 ms · gain 1/);
+    await expect.poll(() => list.getByRole('button').count(), { timeout: 10_000 }).toBe(4);
+    await expect.poll(() => list.getByRole('button').first().textContent()).toMatch(/1280×720 · 16-bit · 40×\/0\.95 · 0\.1625 µm\/px · 25 ms · gain 1/);
 
     const captures = await page.evaluate(async (id) => {
       const r = await window.lucida!.captures.list({ sessionId: id });
       if (!r.ok) throw new Error(r.error.message);
       return r.value;
     }, sessionId);
-    expect(captures).toHaveLength(1);
-    const c = captures[0] as Capture;
+    const snapshots = captures.filter((x) => x.tags.includes('snapshot'));
+    expect(snapshots).toHaveLength(1);
+    const c = snapshots[0] as Capture;
     expect(c).toMatchObject({ width: 1280, height: 720, bitDepth: 16, channels: 3, format: 'png' });
     expect(c.pixelSizeUm).toBeCloseTo(0.1625, 6);
     expect(c.metadata.capture).toMatchObject({ exposureMs: 25, gain: 1, objective: { magnification: 40, numericalAperture: 0.95 }, stage: { xUm: expect.any(Number), yUm: expect.any(Number), zUm: expect.any(Number) } });
