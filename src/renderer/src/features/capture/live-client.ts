@@ -80,7 +80,8 @@ export function connectLive(options: {
         const { header, jpeg } = parseLiveMessage(event.data);
         const bitmap = await createImageBitmap(jpeg);
         const target = header.enhanced ? options.enhancedCanvas() : options.canvas;
-        const ctx = target?.getContext('2d');
+        // Opaque: the compositor need not blend the video-rate layer with what lies under it.
+        const ctx = target?.getContext('2d', { alpha: false });
         if (target && ctx) {
           if (target.width !== bitmap.width || target.height !== bitmap.height) {
             target.width = bitmap.width;
