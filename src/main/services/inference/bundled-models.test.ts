@@ -1,5 +1,7 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { canvasSize, reflectIndex } from '../../../shared/tiling';
 import { InferenceEngine } from './engine';
@@ -11,7 +13,9 @@ const engine = new InferenceEngine({ modelRoots: [ROOT], ladder: { platform: pro
 afterAll(() => engine.close());
 
 describe('bundled models', () => {
-  it.skipIf(bundled.length > 0)('none are bundled yet (resources/models is empty)', () => {});
+  it('are present (the app ships three)', () => {
+    expect(bundled.sort()).toEqual(['lucida-bf-sr2', 'lucida-holo-phase', 'lucida-phone-enhance']);
+  });
 
   it.each(bundled)('%s validates: manifest, weights sha256, shapes, test tensor on the CPU', async (id) => {
     const result = await engine.validateModelPackage(path.join(ROOT, id));
@@ -58,5 +62,31 @@ describe('bundled models, tiled with their own manifest', () => {
         for (let k = 0; k < oc; k++) diff = Math.max(diff, Math.abs(tiled.data![(y * w * s2 + x) * oc + k] - whole.data[k * cw * s2 * ch * s2 + y * cw * s2 + x]));
     console.log(`${id}: ${w}×${h}, ${tiled.tiles} tiles of ${m.tile.size} px, halo ${m.tile.halo}: max |tiled − untiled| = ${diff.toExponential(2)}`);
     expect(diff).toBeLessThanOrEqual(1e-4);
+  }, 300_000);
+});
+
+/**
+ * The GPU code path must give the CPU's answer. WebGPU is bundled with onnxruntime-node; on a machine without a
+ * GPU it runs on Mesa's lavapipe Vulkan driver (installed by .ci/run), which is slow but executes the same shaders.
+ */
+describe('bundled models on WebGPU', () => {
+  process.env.XDG_RUNTIME_DIR ??= path.join(os.tmpdir(), 'lucida-xdg');
+  mkdirSync(process.env.XDG_RUNTIME_DIR, { recursive: true, mode: 0o700 });
+  const gpuEngine = new InferenceEngine({
+    modelRoots: [ROOT],
+    ladder: { platform: process.platform, arch: process.arch, backends: ort.listSupportedBackends(), bindingDir: null },
+  });
+  afterAll(() => gpuEngine.close());
+
+  it.each(bundled)('%s gives the CPU output on WebGPU within its parityTolerance (test tensor)', async (id) => {
+    const report = await gpuEngine.gpuCheck(id);
+    const webgpu = report.providers.find((p) => p.provider === 'webgpu');
+    expect(webgpu?.status, `WebGPU did not run: ${webgpu?.reason}`).toMatch(/^(active|available)$/);
+    const parity = report.parity.find((p) => p.provider === 'webgpu');
+    expect(parity).toBeDefined();
+    console.log(`${id}: WebGPU vs CPU on the test tensor, max |Δ| = ${parity!.maxAbsDiffVsCpu?.toExponential(2)} (tolerance ${parity!.tolerance})`);
+    expect(parity!.maxAbsDiffVsCpu).not.toBeNull();
+    expect(parity!.maxAbsDiffVsCpu!).toBeLessThanOrEqual(parity!.tolerance);
+    expect(parity!.pass).toBe(true);
   }, 300_000);
 });
