@@ -15,30 +15,12 @@
  *      in the animation frame after the draw against the frame's exposure time (same machine clock).
  * Prints a table and writes bench/results/live-view.json.
  */
-import { registerHooks } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-// The app's sources import each other without extensions (bundler style); let Node find the .ts files.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if ((specifier.startsWith('.') || specifier.startsWith('/')) && !path.extname(specifier)) {
-        for (const suffix of ['.ts', '/index.ts']) {
-          try {
-            return nextResolve(specifier + suffix, context);
-          } catch {
-            // try the next
-          }
-        }
-      }
-      throw error;
-    }
-  },
-});
+// Our sources import each other without extensions (bundler style); the shared hook lets Node find the .ts files.
+await import('../src/main/services/inference/ts-hooks.mjs');
 
 (globalThis as { __dirname?: string }).__dirname = path.resolve(import.meta.dirname, '../e2e');
 const harness = await import('../e2e/harness');

@@ -13,30 +13,12 @@
  * times are the intervals between animation frames during a mouse drag at 1:1 zoom, tiles loading as it goes.
  * Prints a table and writes bench/results/viewer-browser.json.
  */
-import { registerHooks } from 'node:module';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-// The app's sources import each other without extensions (bundler style); let Node find the .ts files.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if ((specifier.startsWith('.') || specifier.startsWith('/')) && !path.extname(specifier)) {
-        for (const suffix of ['.ts', '/index.ts']) {
-          try {
-            return nextResolve(specifier + suffix, context);
-          } catch {
-            // try the next
-          }
-        }
-      }
-      throw error;
-    }
-  },
-});
+// Our sources import each other without extensions (bundler style); the shared hook lets Node find the .ts files.
+await import('../src/main/services/inference/ts-hooks.mjs');
 
 const { default: sharp } = await import('sharp');
 // The e2e harness is written for vitest (CommonJS `__dirname`); under Node's ESM loader the free name resolves

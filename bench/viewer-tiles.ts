@@ -9,30 +9,12 @@
  * capture opens after an import-time `prepare` (overview and base on disk, no tiles yet). Prints a table and writes
  * bench/results/viewer-tiles.json. In-browser first paint and pan frame times belong to the UI benchmark.
  */
-import { registerHooks } from 'node:module';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
-// The app's sources import each other without extensions (bundler style); let Node find the .ts files.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if ((specifier.startsWith('.') || specifier.startsWith('/')) && !path.extname(specifier)) {
-        for (const suffix of ['.ts', '/index.ts']) {
-          try {
-            return nextResolve(specifier + suffix, context);
-          } catch {
-            // try the next
-          }
-        }
-      }
-      throw error;
-    }
-  },
-});
+// Our sources import each other without extensions (bundler style); the shared hook lets Node find the .ts files.
+await import('../src/main/services/inference/ts-hooks.mjs');
 
 const { default: sharp } = await import('sharp');
 const pyramid = await import('../src/main/services/pyramid/index');

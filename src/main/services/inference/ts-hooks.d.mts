@@ -1,0 +1,2 @@
+// Side-effect module: registering the resolve hook is all it does.
+export {};
