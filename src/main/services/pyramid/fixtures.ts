@@ -6,6 +6,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { float32TiffHeader } from '../viewer/float-tiff';
 
 export async function makeLibrary(): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'lucida-pyramid-'));
@@ -45,38 +46,7 @@ export async function writePng16(file: string, widthPx: number, heightPx: number
 
 /** An uncompressed, single-strip, one-band IEEE float32 little-endian TIFF. */
 export async function writeFloatTiff(file: string, widthPx: number, heightPx: number, values: Float32Array): Promise<void> {
-  const tags: [number, number, number][] = [
-    // tag, type (3 SHORT, 4 LONG), value
-    [256, 4, widthPx],
-    [257, 4, heightPx],
-    [258, 3, 32],
-    [259, 3, 1],
-    [262, 3, 1],
-    [273, 4, 0], // strip offset, filled in below
-    [277, 3, 1],
-    [278, 4, heightPx],
-    [279, 4, widthPx * heightPx * 4],
-    [284, 3, 1],
-    [339, 3, 3],
-  ];
-  const ifdBytes = 2 + tags.length * 12 + 4;
-  const dataOffset = 8 + ifdBytes + ((4 - ((8 + ifdBytes) % 4)) % 4);
-  const head = Buffer.alloc(dataOffset);
-  head.write('II', 0, 'latin1');
-  head.writeUInt16LE(42, 2);
-  head.writeUInt32LE(8, 4);
-  head.writeUInt16LE(tags.length, 8);
-  tags.forEach(([tag, type, value], i) => {
-    const at = 10 + i * 12;
-    head.writeUInt16LE(tag, at);
-    head.writeUInt16LE(type, at + 2);
-    head.writeUInt32LE(1, at + 4);
-    const v = tag === 273 ? dataOffset : value;
-    if (type === 3) head.writeUInt16LE(v, at + 8);
-    else head.writeUInt32LE(v, at + 8);
-  });
-  head.writeUInt32LE(0, 10 + tags.length * 12);
-  await fs.writeFile(file, Buffer.concat([head, Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
+  await fs.writeFile(file, Buffer.concat([float32TiffHeader(widthPx, heightPx), Buffer.from(values.buffer, values.byteOffset, values.byteLength)]));
 }
 
 export async function writeRawF32(file: string, widthPx: number, heightPx: number, values: Float32Array): Promise<void> {

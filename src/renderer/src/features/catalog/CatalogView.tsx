@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../../shell/Dialog';
 import { SessionDetail } from './SessionDetail';
 import { SessionEditor } from './SessionEditor';
 import { SpecimenEditor } from './SpecimenEditor';
+import { TagTerms } from './TagTerms';
 
 export function CatalogView() {
   const editor = useCatalog((s) => s.editor);
@@ -128,18 +129,7 @@ function SpecimenSummary(props: { specimen: Specimen }) {
         <dd>{specimen.stain ?? '—'}</dd>
         <dt>Preparation</dt>
         <dd>{specimen.preparation ?? '—'}</dd>
-        {specimen.tags.length ? (
-          <>
-            <dt>Tags</dt>
-            <dd>
-              {specimen.tags.map((t) => (
-                <span key={t} className="tag">
-                  {t}
-                </span>
-              ))}
-            </dd>
-          </>
-        ) : null}
+        <TagTerms tags={specimen.tags} />
       </dl>
       {specimen.notes ? <p className="notes">{specimen.notes}</p> : null}
       {confirming ? (

@@ -10,6 +10,7 @@ import { useImports } from '../../store/imports';
 import { ConfirmDialog } from '../../shell/Dialog';
 import { ImportPanel } from './ImportPanel';
 import { EnhanceControls } from '../enhance/Enhance';
+import { TagTerms } from './TagTerms';
 
 export const IMPORT_ACCEPT = '.png,.jpg,.jpeg,.tif,.tiff';
 
@@ -127,18 +128,7 @@ function SessionBody(props: { session: Session }) {
           <dd>{session.camera ?? '—'}</dd>
           <dt>Pixel size</dt>
           <dd>{session.pixelSizeUm != null ? `${session.pixelSizeUm} µm` : 'unknown'}</dd>
-          {session.tags.length ? (
-            <>
-              <dt>Tags</dt>
-              <dd>
-                {session.tags.map((t) => (
-                  <span key={t} className="tag">
-                    {t}
-                  </span>
-                ))}
-              </dd>
-            </>
-          ) : null}
+          <TagTerms tags={session.tags} />
         </dl>
         {session.notes ? <p className="notes">{session.notes}</p> : null}
         {deleteError && !deleting ? (

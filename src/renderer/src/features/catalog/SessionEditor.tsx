@@ -7,6 +7,7 @@ import { MODALITY_LABELS, parseTags, todayIso } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
 import { Dialog } from '../../shell/Dialog';
+import { FormFooter } from '../../lib/FormFooter';
 
 interface Draft {
   title: string;
@@ -181,19 +182,7 @@ function SessionForm(props: { session?: Session; specimenId: number | null; onCl
         {NUMBER_FIELDS.some((k) => props.session?.[k] != null && !draft[k].trim()) ? (
           <p className="hint">A cleared number keeps its previous value; the host has no way yet to mark a saved number unknown.</p>
         ) : null}
-        {formError ? (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create session'}
-          </button>
-        </div>
+        <FormFooter formError={formError} busy={busy} submitLabel={editing ? 'Save changes' : 'Create session'} onCancel={props.onClose} />
       </form>
     </Dialog>
   );

@@ -8,6 +8,7 @@ import { parseTags } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
 import { Dialog } from '../../shell/Dialog';
+import { FormFooter } from '../../lib/FormFooter';
 
 interface Draft {
   accessionId: string;
@@ -142,19 +143,7 @@ function SpecimenForm(props: { specimen?: Specimen; onClose: () => void }) {
             {(a) => <textarea {...a} {...bind('notes')} rows={3} />}
           </Field>
         </div>
-        {formError ? (
-          <p className="form-error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        <div className="dialog-actions">
-          <button type="button" onClick={props.onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save changes' : 'Create specimen'}
-          </button>
-        </div>
+        <FormFooter formError={formError} busy={busy} submitLabel={editing ? 'Save changes' : 'Create specimen'} onCancel={props.onClose} />
       </form>
     </Dialog>
   );
