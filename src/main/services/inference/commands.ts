@@ -100,7 +100,7 @@ export async function runInferenceCommand(command: string, args: string[], clien
     const report = await client.gpuCheck(modelId, { signal: io.signal });
     io.out(`${report.modelId} ${report.modelVersion}`);
     for (const p of report.providers) {
-      const detail = p.status === 'active' || p.status === 'available' ? `test tensor max |Δ| ${p.maxAbsDiffVsExpected?.toExponential(2)}, ${p.runMs?.toFixed(0)} ms` : (p.reason ?? '');
+      const detail = p.status === 'active' || p.status === 'available' ? `test tensor max |Δ| ${p.maxAbsDiffVsExpected?.toExponential(2)}, ${p.runMs?.toFixed(0)} ms${p.reason ? `. ${p.reason}` : ''}` : (p.reason ?? '');
       io.out(`  ${p.provider.padEnd(7)} ${p.status.padEnd(9)} ${detail}`);
     }
     for (const q of report.parity) io.out(`  parity ${q.provider} vs cpu: max |Δ| ${q.maxAbsDiffVsCpu?.toExponential(2) ?? 'not comparable'} (tolerance ${q.tolerance}) ${q.pass ? 'pass' : 'FAIL'}`);

@@ -48,6 +48,10 @@ export interface GpuCheckReport {
   parity: ParityResult[];
 }
 
+/** A GPU whose warm test-tensor run takes more than this many times the CPU's (and SLOW_GPU_MARGIN_MS more) is passed over. */
+const SLOW_GPU_FACTOR = 3;
+const SLOW_GPU_MARGIN_MS = 20;
+
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) return Number.POSITIVE_INFINITY;
   let m = 0;
@@ -65,6 +69,7 @@ export class ModelRuntime {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
   private readonly choices = new Map<string, ProviderChoice>();
   private readonly stamps = new Map<string, string>();
+  private readonly slowness = new Map<string, Promise<string | null>>();
 
   private readonly env: LadderEnvironment;
 
@@ -104,6 +109,7 @@ export class ModelRuntime {
 
   private forget(dir: string): void {
     this.models.delete(dir);
+    for (const key of [...this.slowness.keys()]) if (key.startsWith(`${dir}\u0000`)) this.slowness.delete(key);
     for (const map of [this.sessions, this.choices] as Map<string, unknown>[]) {
       for (const key of [...map.keys()]) {
         if (!key.startsWith(`${dir}\u0000`)) continue;
@@ -180,6 +186,36 @@ export class ModelRuntime {
   }
 
   /**
+   * A GPU provider that reproduces the test tensor but runs it much slower than the CPU is a software adapter
+   * (Mesa's lavapipe behind WebGPU on a machine without a GPU, ~80× slower than the CPU here) or a device not
+   * worth using; the automatic choice passes over it, with this sentence as the reason. Timed on warm sessions
+   * (the first run compiles shaders), cached per model and provider. Null when the GPU is fast enough.
+   */
+  private async slowerThanCpu(model: LoadedModel, provider: ProviderName): Promise<string | null> {
+    if (provider === 'cpu') return null;
+    const key = `${model.pkg.dir}\u0000${provider}`;
+    let pending = this.slowness.get(key);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          await this.runTestTensor(model, 'cpu');
+          const cpuMs = Math.min((await this.runTestTensor(model, 'cpu')).runMs, (await this.runTestTensor(model, 'cpu')).runMs);
+          const gpuMs = Math.min((await this.runTestTensor(model, provider)).runMs, (await this.runTestTensor(model, provider)).runMs);
+          if (gpuMs <= SLOW_GPU_FACTOR * cpuMs || gpuMs - cpuMs <= SLOW_GPU_MARGIN_MS) return null;
+          return (
+            `${PROVIDER_LABELS[provider]} reproduced the test tensor but ran it ${(gpuMs / cpuMs).toFixed(0)}× slower than the CPU ` +
+            `(${gpuMs.toFixed(0)} ms vs ${cpuMs.toFixed(1)} ms), so runs use the CPU; this is typical of a software adapter. Choose ${PROVIDER_LABELS[provider]} explicitly to use it anyway.`
+          );
+        } catch {
+          return null; // the CPU itself cannot run it: nothing to compare against, keep the GPU
+        }
+      })();
+      this.slowness.set(key, pending);
+    }
+    return pending;
+  }
+
+  /**
    * The provider a model runs on: the user's override if given (no silent fallback — the person asked for it),
    * else the first rung of the ladder that loads and reproduces the test tensor. Cached per model.
    */
@@ -201,7 +237,11 @@ export class ModelRuntime {
       }
       const { output: _output, ...result } = await this.attempt(model, rung.provider);
       attempts.push(result);
-      if (result.status === 'available') {
+      if (result.status !== 'available') continue;
+      // Only the automatic choice passes over a slow device; a person who asked for it gets it.
+      const slow = override === undefined ? await this.slowerThanCpu(model, rung.provider) : null;
+      if (slow) result.reason = slow;
+      else {
         result.status = 'active';
         chosen = rung.provider;
       }
@@ -225,8 +265,15 @@ export class ModelRuntime {
       if (rung.skipReason) attempts.push({ provider: rung.provider, status: 'skipped', reason: rung.skipReason, maxAbsDiffVsExpected: null, runMs: null });
       else attempts.push(await this.attempt(model, rung.provider));
     }
-    const firstOk = attempts.find((a) => a.status === 'available');
-    if (firstOk) firstOk.status = 'active';
+    for (const a of attempts) {
+      if (a.status !== 'available') continue;
+      const slow = await this.slowerThanCpu(model, a.provider);
+      if (slow) a.reason = slow;
+      else {
+        a.status = 'active';
+        break;
+      }
+    }
     const cpu = attempts.find((a) => a.provider === 'cpu')?.output;
     const parity: ParityResult[] = [];
     for (const a of attempts) {
@@ -247,6 +294,7 @@ export class ModelRuntime {
     const all = [...this.sessions.values()];
     this.sessions.clear();
     this.choices.clear();
+    this.slowness.clear();
     this.models.clear();
     this.stamps.clear();
     await Promise.all(all.map((p) => p.then((s) => s.release()).catch(() => undefined)));
