@@ -153,6 +153,16 @@ export function outputFormatFor(pixelFormat: string): OutputFormat {
   return 'rgb24';
 }
 
+/**
+ * Pixel formats a source can be started with: the formats its device lists (ffmpeg converts each to one of the
+ * full-depth output layouts), and for the test pattern the output layouts themselves. Anything else — a format the
+ * camera does not offer, a misspelling — is refused before ffmpeg starts rather than failing inside it.
+ */
+export function supportedPixelFormats(source: Pick<CaptureSource, 'kind' | 'modes'>): string[] {
+  if (source.kind === 'test-pattern') return Object.keys(OUTPUT_FORMATS);
+  return [...new Set(source.modes.map((m) => m.pixelFormat))];
+}
+
 export function inputArgs(sourceId: string, mode: CaptureMode): string[] {
   const size = `${mode.widthPx}x${mode.heightPx}`;
   if (sourceId === TEST_PATTERN_ID) return ['-re', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${mode.fps}`];
@@ -266,11 +276,15 @@ export class FfmpegCamera implements CameraSource {
       // Unplugged, or the device went away for a moment: try again, waiting a little longer each time (≤ 5 s).
       this.failures++;
       const why = stderr.trim().split('\n').pop() || `ffmpeg ended (${code ?? signal})`;
-      this.current = { status: 'reconnecting', message: `${this.label} stopped sending frames (${why}); reconnecting…` };
+      const delayMs = Math.min(5000, 500 * 2 ** Math.min(this.failures - 1, 4));
+      this.current = {
+        status: 'reconnecting',
+        message: `${this.label} disconnected or stopped sending frames (${why}); reconnecting, attempt ${this.failures} in ${delayMs / 1000} s…`,
+      };
       this.retryTimer = setTimeout(() => {
         this.retryTimer = null;
         if (this.wanted) this.launch();
-      }, Math.min(5000, 500 * 2 ** Math.min(this.failures - 1, 4)));
+      }, delayMs);
     });
   }
 

@@ -13,7 +13,7 @@ import { AppError } from '../../../shared/errors';
 import * as catalog from '../catalog';
 import type { InferenceClient, ProviderName } from '../inference';
 import { focusScore } from './display';
-import { FfmpegCamera, listFfmpegSources, TEST_PATTERN_ID } from './ffmpeg';
+import { FfmpegCamera, listFfmpegSources, supportedPixelFormats, TEST_PATTERN_ID } from './ffmpeg';
 import { LiveEnhancer } from './enhance';
 import { LiveHub } from './live';
 import { CAMERA_PIXEL_UM, DEFAULT_MODE, OBJECTIVES, SIMULATED_SOURCE_ID, SimulatedMicroscope } from './simulated';
@@ -139,6 +139,22 @@ export function createCaptureService(deps: CaptureDeps) {
   }
 
   async function start(sourceId: string, mode: Partial<CaptureMode> | undefined): Promise<CaptureState> {
+    // Checked before anything stops or starts: a refused request leaves the running camera (if any) as it was.
+    const known = sourceId === SIMULATED_SOURCE_ID ? null : (await listFfmpegSources()).find((s) => s.id === sourceId);
+    if (sourceId !== SIMULATED_SOURCE_ID) {
+      if (!known) throw new AppError('not-found', `There is no camera “${sourceId}” any more; look for cameras again.`);
+      if (!known.available) throw new AppError('not-found', known.reason ?? `${known.label} cannot be used.`);
+    }
+    if (mode?.pixelFormat !== undefined) {
+      const label = known?.label ?? 'The simulated microscope';
+      const supported = known ? supportedPixelFormats(known) : [DEFAULT_MODE.pixelFormat];
+      if (!supported.includes(mode.pixelFormat)) {
+        throw new AppError(
+          'invalid-input',
+          `${label} cannot deliver the pixel format “${mode.pixelFormat}”; it supports ${supported.join(', ')}. Nothing was started.`,
+        );
+      }
+    }
     await stopSource();
     let next: CameraSource;
     if (sourceId === SIMULATED_SOURCE_ID) {
@@ -151,11 +167,8 @@ export function createCaptureService(deps: CaptureDeps) {
       }
       next = simulated!;
     } else {
-      const known = (await listFfmpegSources()).find((s) => s.id === sourceId);
-      if (!known) throw new AppError('not-found', `There is no camera “${sourceId}” any more; look for cameras again.`);
-      if (!known.available) throw new AppError('not-found', known.reason ?? `${known.label} cannot be used.`);
-      const base = known.modes[0] ?? { widthPx: 640, heightPx: 480, fps: 30, pixelFormat: 'rgb24' };
-      next = new FfmpegCamera(sourceId, known.label, { ...base, ...mode });
+      const base = known!.modes[0] ?? { widthPx: 640, heightPx: 480, fps: 30, pixelFormat: 'rgb24' };
+      next = new FfmpegCamera(sourceId, known!.label, { ...base, ...mode });
     }
     source = next;
     frameCount = 0;
@@ -268,6 +281,10 @@ export function createCaptureService(deps: CaptureDeps) {
           deps.emit('catalog.changed', { entity: 'capture', id: captureId });
           progress(saved, name);
         }
+      } catch (error) {
+        // Say how far the burst got: the frames before the failure are saved captures, each with its file.
+        if (error instanceof AppError) throw new AppError(error.code, `${error.message} The burst stopped after ${saved} of ${frames} frames.`);
+        throw error;
       } finally {
         off();
       }
@@ -540,6 +557,8 @@ export function createCaptureService(deps: CaptureDeps) {
     watch: watchFolder,
     /** The simulated microscope (created on first use), for tests and the benchmark. */
     simulator,
+    /** The running camera source, or null (tests pull its plug). */
+    activeSource: (): CameraSource | null => source,
     cancel(jobId: string): boolean {
       const job = jobs.get(jobId);
       if (!job) return false;

@@ -14,6 +14,19 @@ import { commitFile, fsyncDir, tempPathFor, unlinkQuietly, writeDurably } from '
 import { probeImage, renderThumbnail } from '../library/probe';
 import type { Frame } from './types';
 
+/**
+ * The file operations an acquisition goes through, as one object so tests can make the disk fail (a full disk is
+ * not something a test machine can arrange safely). Production code never replaces them.
+ */
+export const storeFiles = { writeDurably, commitFile };
+
+/** Errors that mean the volume has no room left (a full disk, or the user's quota). */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+
+export function isDiskFull(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && DISK_FULL.has((error as NodeJS.ErrnoException).code ?? '');
+}
+
 export interface SavedFrame {
   captureId: number;
   file: string;
@@ -89,14 +102,14 @@ export async function saveImage(
   let tempThumb: string | null = null;
   const committed: string[] = [];
   try {
-    await writeDurably(tempImage, png);
+    await storeFiles.writeDurably(tempImage, png);
     const info = await probeImage(tempImage, options.name);
     const thumb = await renderThumbnail(tempImage, info);
     tempThumb = tempPathFor(abs(thumbRel));
-    await writeDurably(tempThumb, thumb);
-    await commitFile(tempImage, abs(imageRel));
+    await storeFiles.writeDurably(tempThumb, thumb);
+    await storeFiles.commitFile(tempImage, abs(imageRel));
     committed.push(imageRel);
-    await commitFile(tempThumb, abs(thumbRel));
+    await storeFiles.commitFile(tempThumb, abs(thumbRel));
     committed.push(thumbRel);
     const row: catalog.NewCapture = {
       sessionId,
@@ -127,6 +140,13 @@ export async function saveImage(
     for (const rel of committed) await unlinkQuietly(abs(rel));
     if (error instanceof AppError && error.code === 'not-found') {
       throw new AppError('not-found', `${options.name} was not saved: its session no longer exists.`);
+    }
+    if (isDiskFull(error)) {
+      // Nothing of this frame is left behind (temp files removed above); frames saved before keep file and row.
+      throw new AppError(
+        'internal',
+        `The disk is full: ${options.name} could not be written to ${path.dirname(abs(imageRel))}. Free some space on that disk and capture again; captures already saved are kept.`,
+      );
     }
     throw error;
   }

@@ -610,7 +610,10 @@ function Acquire() {
       {job && (
         <div className="capture-row" role="status" aria-label="Acquisition progress">
           <progress max={job.total} value={job.done} />
-          <span className="muted">{job.message ?? `${job.done} / ${job.total}${job.current ? ` · ${job.current}` : ''}`}</span>
+          {/* A failed acquisition (a full disk, a camera gone) says why here, in the warning colour. */}
+          <span className={job.state === 'failed' ? 'warn' : 'muted'} data-testid="acquisition-message">
+            {job.message ?? `${job.done} / ${job.total}${job.current ? ` · ${job.current}` : ''}`}
+          </span>
           {running && (
             <button type="button" onClick={() => void run(() => lucida().jobs.cancel({ jobId: job.jobId }))}>
               Cancel
