@@ -87,7 +87,15 @@ export function createServices(options: ServicesOptions): Services {
       log(`[services] emitting ${event} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   };
-  const jobs = new ImportJobs(library, emit, log);
+  // Imported captures get their viewer overview decoded in the background, one at a time, so a first open of a
+  // large PNG/TIFF does not pay a full decode; a failure here only costs that head start.
+  let preparing: Promise<void> = Promise.resolve();
+  const prepareImported = (captureId: number) => {
+    preparing = preparing
+      .then(() => (closing ? undefined : viewer.prepareRaw(captureId)))
+      .catch((error: unknown) => log(`[viewer] preparing capture ${captureId} after import failed: ${error instanceof Error ? error.message : String(error)}`));
+  };
+  const jobs = new ImportJobs(library, emit, log, prepareImported);
   let closing: Promise<void> | null = null;
   const assertOpen = () => {
     if (closing) throw new AppError('internal', 'Lucida is shutting down; try again after it restarts.');
@@ -343,7 +351,7 @@ export function createServices(options: ServicesOptions): Services {
     recordDerivative,
     tileFileForRequest: (relPath, signal) => pyramid.tileFileForRequest(relPath, { signal }),
     capture,
-    idle: () => Promise.all([jobs.idle(), holography.idle(), capture.idle(), enhance.idle()]).then(() => undefined),
+    idle: () => Promise.all([jobs.idle(), holography.idle(), capture.idle(), enhance.idle()]).then(() => preparing),
     close: () => {
       // With nothing running, close at once: hosts call this without awaiting right before process.exit.
       // The pyramid's tile jobs only read the library's files, never the catalog: they finish on their own.

@@ -27,6 +27,8 @@ export class ImportJobs {
     private readonly library: Library,
     private readonly emit: Emit,
     private readonly log: (message: string) => void = () => undefined,
+    /** Called after each capture commits (e.g. to prepare its viewer pyramid); must not throw or block. */
+    private readonly onImported: (captureId: number) => void = () => undefined,
   ) {}
 
   /** Starts a job and returns its id at once; progress arrives as `job.progress` events. */
@@ -99,6 +101,7 @@ export class ImportJobs {
         const id = await this.importOne(sessionId, source, name);
         imported++;
         this.emit('catalog.changed', { entity: 'capture', id });
+        this.onImported(id);
       } catch (error) {
         if (!(error instanceof AppError)) {
           this.log(`[import] ${name}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);

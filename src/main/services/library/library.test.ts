@@ -63,6 +63,8 @@ describe('library folder', () => {
     const kept = filesUnder(path.join(libraryDir, 'images'));
     expect(kept).toHaveLength(1);
     const keptThumbs = filesUnder(path.join(libraryDir, 'thumbs'));
+    // The import prepared the capture's viewer overview under tiles/ (a cache).
+    const keptTiles = filesUnder(path.join(libraryDir, 'tiles'));
 
     // What a process killed mid-import leaves: a temp copy, a renamed image and thumbnail whose row never
     // committed, a derived file without a row, and a half-received upload.
@@ -84,7 +86,7 @@ describe('library folder', () => {
       expect(filesUnder(path.join(libraryDir, 'derived'))).toEqual([]);
       expect(fs.existsSync(path.join(libraryDir, 'images', 's999'))).toBe(false);
       expect(filesUnder(path.join(libraryDir, '.staging'))).toEqual([]);
-      expect(filesUnder(path.join(libraryDir, 'tiles'))).toEqual(['cache.bin']);
+      expect(filesUnder(path.join(libraryDir, 'tiles')).sort()).toEqual([...keptTiles, 'cache.bin'].sort());
       expect(await services.handlers['captures.list']({ sessionId })).toHaveLength(1);
     } finally {
       await services.close();

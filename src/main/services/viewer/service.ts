@@ -181,6 +181,15 @@ export function createViewerService(deps: ViewerServiceDeps) {
     };
   }
 
+  /**
+   * The slow part of a raw capture's first open, done ahead (after an import): decodes its overview with the
+   * display the viewer will ask for, so opening it later draws tiles without decoding the whole file.
+   */
+  async function prepareRaw(captureId: number): Promise<void> {
+    const { capture, relPath } = layerSource(captureId, null);
+    await pyramid.prepare(relPath, defaultDisplay('raw'), { sourceSha256: capture.sha256, previewRelPath: relPathOf(capture.thumbUrl) });
+  }
+
   async function pixel(captureId: number, derivativeId: number | null | undefined, xPx: number, yPx: number) {
     const { capture, derivative, relPath } = layerSource(captureId, derivativeId);
     const values = await pyramid.pixelValue(relPath, xPx, yPx, derivative ? undefined : { sourceSha256: capture.sha256 });
@@ -346,7 +355,7 @@ export function createViewerService(deps: ViewerServiceDeps) {
     return { grey, cyclic: Array.from(COLORMAP_LUTS.cyclic), diverging: Array.from(COLORMAP_LUTS.diverging) };
   }
 
-  return { layers, openPyramid, pixel, interpolate, difference, colormaps };
+  return { layers, openPyramid, prepareRaw, pixel, interpolate, difference, colormaps };
 }
 
 export type ViewerService = ReturnType<typeof createViewerService>;

@@ -55,6 +55,13 @@ afterAll(async () => {
 });
 
 describe('viewer service', () => {
+  it('decodes an imported capture overview before anyone opens it (prepared after the import)', () => {
+    const found = fs
+      .readdirSync(path.join(root, 'library', 'tiles'), { recursive: true, encoding: 'utf8' })
+      .filter((name) => /(^|\/)overview-\d+-\w+\.v$/.test(name));
+    expect(found.length).toBe(1);
+  });
+
   it('lists the raw capture as the first layer, in micrometres', async () => {
     const { capture, layers } = await call('viewer.layers', { captureId });
     expect(capture.id).toBe(captureId);
