@@ -35,6 +35,26 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
   );
 }
 
+/** The dialog an editor shows while the record it edits loads, or the reason it could not be loaded. */
+export function LoadingDialog(props: { title: string; error: string | null | undefined; onClose: () => void }) {
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      {props.error ? (
+        <p className="form-error" role="alert">
+          {props.error}
+        </p>
+      ) : (
+        <p className="muted">Loading…</p>
+      )}
+      <div className="dialog-actions">
+        <button type="button" onClick={props.onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
+
 export function ConfirmDialog(props: {
   title: string;
   children: ReactNode;

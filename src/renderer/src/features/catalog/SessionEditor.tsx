@@ -6,7 +6,7 @@ import { Field, fieldErrors, focusFirstInvalid } from '../../lib/Field';
 import { MODALITY_LABELS, parseTags, todayIso } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
-import { Dialog } from '../../shell/Dialog';
+import { Dialog, LoadingDialog } from '../../shell/Dialog';
 import { FormFooter } from '../../lib/FormFooter';
 
 interface Draft {
@@ -74,22 +74,7 @@ export function SessionEditor(props: { id: number | null; specimenId: number | n
   const close = useCatalog((s) => s.closeEditor);
   const existing = useCall(props.id === null ? null : `session-edit-${props.id}`, () => lucida().sessions.get({ id: props.id as number }));
   if (props.id !== null && !existing.data) {
-    return (
-      <Dialog title="Edit session" onClose={close}>
-        {existing.error ? (
-          <p className="form-error" role="alert">
-            {existing.error}
-          </p>
-        ) : (
-          <p className="muted">Loading…</p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-        </div>
-      </Dialog>
-    );
+    return <LoadingDialog title="Edit session" error={existing.error} onClose={close} />;
   }
   return <SessionForm session={existing.data} specimenId={props.specimenId} onClose={close} />;
 }

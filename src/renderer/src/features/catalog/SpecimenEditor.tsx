@@ -7,7 +7,7 @@ import { Field, fieldErrors, focusFirstInvalid } from '../../lib/Field';
 import { parseTags } from '../../lib/format';
 import { useCall } from '../../lib/use-call';
 import { useCatalog } from '../../store/catalog';
-import { Dialog } from '../../shell/Dialog';
+import { Dialog, LoadingDialog } from '../../shell/Dialog';
 import { FormFooter } from '../../lib/FormFooter';
 
 interface Draft {
@@ -55,22 +55,7 @@ export function SpecimenEditor(props: { id: number | null }) {
   });
   const close = useCatalog((s) => s.closeEditor);
   if (props.id !== null && !existing.data) {
-    return (
-      <Dialog title="Edit specimen" onClose={close}>
-        {existing.error ? (
-          <p className="form-error" role="alert">
-            This specimen no longer exists.
-          </p>
-        ) : (
-          <p className="muted">Loading…</p>
-        )}
-        <div className="dialog-actions">
-          <button type="button" onClick={close}>
-            Close
-          </button>
-        </div>
-      </Dialog>
-    );
+    return <LoadingDialog title="Edit specimen" error={existing.error ? 'This specimen no longer exists.' : null} onClose={close} />;
   }
   return <SpecimenForm specimen={existing.data} onClose={close} />;
 }
