@@ -35,7 +35,7 @@ export {
 } from './field';
 
 export type { Rng } from './prng';
-export { createRng } from './prng';
+export { createRng, poisson, logGamma } from './prng';
 
 export type {
   PaddingMode,
@@ -73,6 +73,17 @@ export type {
   HologramSimulationParams,
 } from './simulate';
 export { randomCells, renderCells, simulateObject, simulateHologram, simulateMultiHeight, addNoise } from './simulate';
+
+export type { SmearKind, SmearObjectParams, SmearObject, SmearRecordingParams, SmearRecording } from './smear';
+export {
+  SMEAR_TRAINING_OPTICS,
+  simulateSmearObject,
+  smoothNoise,
+  gaussianBlurPeriodic,
+  poissonGaussianNoise,
+  recordSmearHologram,
+  recordSmearStack,
+} from './smear';
 
 export type { FocusCriterion, AutofocusParams, FocusPoint, AutofocusResult } from './autofocus';
 export { tamuraCoefficient, focusScore, createFocusScorer, autofocus } from './autofocus';

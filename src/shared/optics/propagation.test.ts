@@ -303,3 +303,39 @@ describe('hologram back-propagation', () => {
     expect(wrongErr).toBeGreaterThan(0.03);
   });
 });
+
+describe('transfer function sampling', () => {
+  it('equals exp(i2πz·√((n/λ)² − fx² − fy²)) in every bin (band-limited, evanescent bins 0) on even and odd grids', () => {
+    const p = { wavelengthNm: 530, pixelSizeUm: 0.4, refractiveIndex: 1.33 };
+    for (const [w, h, z, bandLimit] of [
+      [16, 16, 120, true],
+      [15, 9, 80, true],
+      [12, 7, -300, false],
+      [33, 32, 2000, true],
+    ] as const) {
+      const t = transferFunction(w, h, { ...p, zUm: z, bandLimit });
+      const { fxLimitPerUm, fyLimitPerUm } = bandLimitPerUm(w, h, { ...p, zUm: z });
+      const k = p.refractiveIndex / (p.wavelengthNm / 1000);
+      let pass = 0;
+      for (let ky = 0; ky < h; ky++) {
+        for (let kx = 0; kx < w; kx++) {
+          const fx = (kx < Math.ceil(w / 2) ? kx : kx - w) / (w * p.pixelSizeUm);
+          const fy = (ky < Math.ceil(h / 2) ? ky : ky - h) / (h * p.pixelSizeUm);
+          const arg = k * k - fx * fx - fy * fy;
+          const inBand = !bandLimit || (Math.abs(fx) <= fxLimitPerUm && Math.abs(fy) <= fyLimitPerUm);
+          const i = ky * w + kx;
+          if (arg <= 0 || !inBand) {
+            expect([t.re[i], t.im[i]], `bin (${kx}, ${ky}) of ${w}×${h}`).toEqual([0, 0]);
+          } else {
+            pass++;
+            expect(t.re[i]).toBeCloseTo(Math.cos(2 * Math.PI * z * Math.sqrt(arg)), 10);
+            expect(t.im[i]).toBeCloseTo(Math.sin(2 * Math.PI * z * Math.sqrt(arg)), 10);
+          }
+        }
+      }
+      expect(t.passCount).toBe(pass);
+      expect(pass).toBeGreaterThan(0);
+      if (bandLimit && z === 2000) expect(pass).toBeLessThan(w * h); // the limit does cut bins here
+    }
+  });
+});

@@ -133,21 +133,36 @@ export function transferFunction(
   }
   let passCount = 0;
   const twoPiZ = 2 * Math.PI * z;
-  for (let ky = 0; ky < gridHeight; ky++) {
+  // H depends on fx² and fy² only, and bin k and bin N − k hold ±f (bitwise the same square): each value is
+  // computed once for 0 ≤ k ≤ N/2 and mirrored, a quarter of the square roots, sines and cosines.
+  const mirrorX = (kx: number): number => (kx === 0 ? 0 : gridWidth - kx);
+  for (let ky = 0; ky <= gridHeight >> 1; ky++) {
     const fy = (ky < halfH ? ky : ky - gridHeight) / (gridHeight * dx);
     if (limited && Math.abs(fy) > fyLimitPerUm) continue;
     const rest = invLambda2 - fy * fy;
     const row = ky * gridWidth;
-    for (let kx = 0; kx < gridWidth; kx++) {
+    for (let kx = 0; kx <= gridWidth >> 1; kx++) {
       if (!fxOk[kx]) continue;
       const arg = rest - fx2[kx];
       if (arg <= 0) continue; // evanescent
       const phase = twoPiZ * Math.sqrt(arg);
-      re[row + kx] = Math.cos(phase);
-      im[row + kx] = Math.sin(phase);
-      passCount++;
+      const c = Math.cos(phase);
+      const s = Math.sin(phase);
+      re[row + kx] = c;
+      im[row + kx] = s;
+      const mx = mirrorX(kx);
+      if (mx !== kx && fxOk[mx]) {
+        re[row + mx] = c;
+        im[row + mx] = s;
+      }
+    }
+    const my = ky === 0 ? 0 : gridHeight - ky;
+    if (my !== ky && my < gridHeight) {
+      re.copyWithin(my * gridWidth, row, row + gridWidth);
+      im.copyWithin(my * gridWidth, row, row + gridWidth);
     }
   }
+  for (let i = 0; i < n; i++) if (re[i] !== 0 || im[i] !== 0) passCount++;
   return { width: gridWidth, height: gridHeight, re, im, passCount };
 }
 
