@@ -1,13 +1,14 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, type CallName, type CallOutput, type Capture, type Envelope, type JobProgress } from '../../../shared/contract';
 import { amplitudeSsim, phaseRmse, simulateObject } from '../../../shared/optics';
 import { createDispatcher, type Dispatch } from '../../rpc';
 import { createServices, type Services } from '..';
 import { createInferenceClient, forkSpawner, type InferenceClient } from '../inference';
-import { pngGrey16, removeDir, tempDir, write } from '../library/testing';
+import { pngGrey16, pngRgb8, removeDir, tempDir, write } from '../library/testing';
 
 const INFERENCE_DIR = path.resolve(__dirname, '../inference');
 const FIXTURE = path.resolve(__dirname, 'fixtures/tiny-holo-x1');
@@ -217,6 +218,99 @@ describe('bad requests', () => {
 
     expect(filesUnder(path.join(root, 'library', 'derived')).length).toBe(before.files);
     expect((await call('holography.results', { captureId: hologram.id })).length).toBe(before.results);
+  });
+});
+
+/** Every derivative row in the catalog (read through a second connection) and every file under derived/. */
+function written(): { rows: number; files: string[] } {
+  const db = new Database(path.join(root, 'library', 'catalog.sqlite'), { readonly: true, fileMustExist: true });
+  try {
+    const rows = db.prepare('SELECT COUNT(*) FROM derivatives').pluck().get() as number;
+    return { rows, files: filesUnder(path.join(root, 'library', 'derived')).sort() };
+  } finally {
+    db.close();
+  }
+}
+
+async function importInto(sessionId: number, name: string, data: Buffer): Promise<Capture> {
+  const file = write(root, name, data);
+  await call('captures.import', { sessionId, sources: [{ kind: 'path', path: file }] });
+  await services.idle();
+  const capture = (await call('captures.list', { sessionId })).find((c) => c.originalName === name);
+  expect(capture, `${name} was imported`).toBeDefined();
+  return capture!;
+}
+
+describe('bad holograms', () => {
+  it('refuse a colour hologram with a sentence naming the file, before any job, writing nothing', async () => {
+    const colour = await importInto(hologramSessionId, 'colour-hologram.png', await pngRgb8(64, 64));
+    expect(colour.channels).toBe(3);
+    await call('holography.setParams', { captureId: colour.id, patch: { ...OPTICS, zUm: 300 } });
+    const before = written();
+    const sentence = new RegExp(`The hologram colour-hologram\\.png \\(capture ${colour.id}\\) is a colour image \\(3 channels\\); a hologram must be a mono sensor image`);
+
+    // Every method is offered as unavailable, with the sentence as its reason (what the panel shows beside it).
+    const info = await call('holography.info', { captureId: colour.id });
+    for (const m of info.methods) {
+      expect(m.available, m.method).toBe(false);
+      expect(m.reason).toMatch(sentence);
+    }
+    for (const method of ['backprop', 'network', 'multi-height'] as const) {
+      const error = await refused('holography.reconstruct', { captureId: colour.id, method, zUm: 300 });
+      expect(error.code).toBe('invalid-input');
+      expect(error.message).toMatch(sentence);
+    }
+    expect(events.some((e) => e.kind === 'holography.reconstruct' && e.failures.some((f) => f.name === 'colour-hologram.png'))).toBe(false);
+    expect(written()).toEqual(before);
+    expect(await call('holography.results', { captureId: colour.id })).toEqual([]);
+  });
+
+  it('refuse a colour file behind a mono catalog row when the job reads it: the job fails naming the file, nothing written', async () => {
+    const [mono] = await call('holography.simulate', { sessionId: hologramSessionId, sizePx: 64, heightsUm: [300], ...OPTICS, seed: 41 });
+    // The file on disk is replaced by a colour image of the same size (the catalog still says one channel).
+    fs.writeFileSync(services.resolveLibraryFile(mono.fileUrl)!, await pngRgb8(64, 64));
+    const before = written();
+    const { jobId } = await call('holography.reconstruct', { captureId: mono.id, method: 'backprop', zUm: 300 });
+    const end = await finished(jobId);
+    expect(end.state).toBe('failed');
+    expect(end.message).toMatch(new RegExp(`The hologram ${mono.originalName.replace(/\./g, '\\.')} is a colour image \\(3 channels\\); a hologram must be a mono sensor image`));
+    expect(end.failures).toEqual([{ name: mono.originalName, message: end.message }]);
+    expect(written()).toEqual(before);
+    expect(await call('holography.results', { captureId: mono.id })).toEqual([]);
+  });
+
+  it('refuse a multi-height stack of mismatched sizes, naming the files and their sizes, writing nothing', async () => {
+    const stack = await call('holography.simulate', { sessionId: hologramSessionId, sizePx: SIZE, heightsUm: [300, 340], ...OPTICS, seed: 43 });
+    const fieldId = (await call('holography.info', { captureId: stack[0].id })).params.fieldId!;
+    expect(fieldId).toBeTruthy();
+    const odd = await importInto(hologramSessionId, 'odd-size.png', await pngGrey16(96, 80));
+    await call('holography.setParams', { captureId: odd.id, patch: { ...OPTICS, zUm: 380, fieldId } });
+    const before = written();
+
+    // The odd capture is part of the field's stack (not silently dropped), and the stack is refused with its sizes.
+    const info = await call('holography.info', { captureId: stack[0].id });
+    expect(info.stack.map((s) => s.captureId)).toEqual([stack[0].id, stack[1].id, odd.id]);
+    const sentence =
+      `The multi-height stack “${fieldId}” mixes hologram sizes: ` +
+      `${stack[0].originalName} (capture ${stack[0].id}, z 300 µm), ${stack[1].originalName} (capture ${stack[1].id}, z 340 µm) are ${SIZE}×${SIZE} px; ` +
+      `odd-size.png (capture ${odd.id}, z 380 µm) is 96×80 px.`;
+    const multi = info.methods.find((m) => m.method === 'multi-height')!;
+    expect(multi.available).toBe(false);
+    expect(multi.reason).toContain(sentence);
+    for (const captureId of [stack[0].id, odd.id]) {
+      const error = await refused('holography.reconstruct', { captureId, method: 'multi-height', zUm: captureId === odd.id ? 380 : 300 });
+      expect(error.code).toBe('invalid-input');
+      expect(error.message).toContain(sentence);
+      expect(error.message).toMatch(/must be recorded on the same sensor area/);
+    }
+    expect(written()).toEqual(before);
+    expect(await call('holography.results', { captureId: stack[0].id })).toEqual([]);
+
+    // Giving the odd capture its own field id mends the stack.
+    await call('holography.setParams', { captureId: odd.id, patch: { fieldId: 'another-field' } });
+    const mended = await call('holography.info', { captureId: stack[0].id });
+    expect(mended.stack.map((s) => s.captureId)).toEqual([stack[0].id, stack[1].id]);
+    expect(mended.methods.find((m) => m.method === 'multi-height')).toMatchObject({ available: true, reason: null });
   });
 });
 

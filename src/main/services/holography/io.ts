@@ -10,16 +10,23 @@ import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import { commitFile, fsyncDir, tempPathFor, unlinkQuietly, writeDurably } from '../library/files';
 import { float32TiffHeader } from '../viewer/float-tiff';
+import { colourChannels, colourHologramMessage } from './params';
 
 const SHARP_INPUT = { limitInputPixels: false, failOn: 'error' } as const;
 
 /** Library-relative path → absolute (the caller got it from the catalog, so it is a library path). */
 export const absPath = (libraryDir: string, rel: string): string => path.join(libraryDir, ...rel.split('/'));
 
-/** The capture's intensity as float64, in its own counts (8-, 16-bit or float), one grey band. */
+/**
+ * The capture's intensity as float64, in its own counts (8-, 16-bit or float), one grey band. A colour file is
+ * refused (AppError invalid-input naming the file): a hologram is one mono sensor plane, and a colour image mixes
+ * wavelengths (and, from a Bayer sensor, interpolated pixels) that no propagation at one λ describes.
+ */
 export async function readHologram(file: string, name: string): Promise<{ data: Float64Array; widthPx: number; heightPx: number }> {
   try {
     const meta = await sharp(file, SHARP_INPUT).metadata();
+    const channels = meta.channels ?? 1;
+    if (colourChannels(channels, meta.hasAlpha === true) > 1) throw new AppError('invalid-input', colourHologramMessage(name, channels));
     const depth = meta.depth ?? 'uchar';
     const base = sharp(file, SHARP_INPUT).removeAlpha();
     if (depth === 'float' || depth === 'double') {
@@ -39,6 +46,7 @@ export async function readHologram(file: string, name: string): Promise<{ data: 
     for (let i = 0; i < n; i++) out[i] = samples[i * stride];
     return { data: out, widthPx: info.width, heightPx: info.height };
   } catch (error) {
+    if (error instanceof AppError) throw error;
     throw new AppError('unreadable-image', `The hologram ${name} could not be read (${error instanceof Error ? error.message.split('\n')[0] : String(error)}).`);
   }
 }

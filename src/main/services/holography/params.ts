@@ -65,7 +65,7 @@ export function writeHologramParams(db: catalog.Db, captureId: number, patch: Pa
   }).immediate();
 }
 
-/** Captures of the same field of view (same field id) at recorded heights, sorted by z. */
+/** Captures of the same field of view (same field id) at recorded heights, sorted by z — whatever their size. */
 export function stackOf(db: catalog.Db, capture: Capture): { capture: Capture; zUm: number }[] {
   const own = hologramParamsOf(capture);
   if (!own.fieldId || own.zUm === null) return own.zUm === null ? [] : [{ capture, zUm: own.zUm }];
@@ -73,8 +73,57 @@ export function stackOf(db: catalog.Db, capture: Capture): { capture: Capture; z
   for (const c of catalog.listCaptures(db, capture.sessionId)) {
     const p = hologramParamsOf(c);
     if (p.fieldId !== own.fieldId || p.zUm === null) continue;
-    if (c.width !== capture.width || c.height !== capture.height) continue;
     out.push({ capture: c, zUm: p.zUm });
   }
   return out.sort((a, b) => a.zUm - b.zUm);
+}
+
+/** Colour channels (grey + alpha is still mono). */
+export const colourChannels = (channels: number, hasAlpha: boolean): number => channels - (hasAlpha || channels === 2 || channels === 4 ? 1 : 0);
+
+/** The sentence refusing a colour image as a hologram. */
+export function colourHologramMessage(name: string, channels: number, captureId?: number): string {
+  return (
+    `The hologram ${name}${captureId !== undefined ? ` (capture ${captureId})` : ''} is a colour image (${channels} channels); ` +
+    'a hologram must be a mono sensor image (one grey channel). Import the camera’s mono or raw output instead; nothing was reconstructed.'
+  );
+}
+
+/** Why this capture cannot be reconstructed at all (a colour image), or null. */
+export function colourProblem(capture: Capture): string | null {
+  return colourChannels(capture.channels, false) > 1 ? colourHologramMessage(capture.originalName, capture.channels, capture.id) : null;
+}
+
+const describe = (c: Capture, zUm?: number) => `${c.originalName} (capture ${c.id}${zUm !== undefined ? `, z ${Math.round(zUm * 10) / 10} µm` : ''})`;
+
+/** The sentence refusing a stack whose holograms differ in size, naming every file and its size. */
+export function mismatchedStackMessage(fieldId: string | null, members: { name: string; widthPx: number; heightPx: number }[]): string {
+  const bySize = new Map<string, string[]>();
+  for (const m of members) {
+    const size = `${m.widthPx}×${m.heightPx} px`;
+    bySize.set(size, [...(bySize.get(size) ?? []), m.name]);
+  }
+  const parts = [...bySize].map(([size, names]) => `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} ${size}`);
+  return (
+    `The multi-height stack${fieldId ? ` “${fieldId}”` : ''} mixes hologram sizes: ${parts.join('; ')}. ` +
+    'Every height of a stack must be recorded on the same sensor area (same size); give the odd captures another field id. Nothing was reconstructed.'
+  );
+}
+
+/** Why a multi-height stack cannot be reconstructed (holograms of different sizes, a colour member), or null. */
+export function stackProblem(stack: { capture: Capture; zUm: number }[]): string | null {
+  if (stack.length < 2) return null;
+  const first = stack[0].capture;
+  if (stack.some((s) => s.capture.width !== first.width || s.capture.height !== first.height)) {
+    const fieldId = hologramParamsOf(first).fieldId;
+    return mismatchedStackMessage(
+      fieldId,
+      stack.map((s) => ({ name: describe(s.capture, s.zUm), widthPx: s.capture.width, heightPx: s.capture.height })),
+    );
+  }
+  for (const s of stack) {
+    const colour = colourProblem(s.capture);
+    if (colour) return `The multi-height stack holds a colour image. ${colour}`;
+  }
+  return null;
 }

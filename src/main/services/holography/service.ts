@@ -34,7 +34,16 @@ import { InferenceCancelled } from '../inference/tiled';
 import { commitFile, tempPathFor, unlinkQuietly, writeDurably } from '../library/files';
 import { probeImage, renderThumbnail } from '../library/probe';
 import { absPath, hologramPng, readHologram, stageFile, writeFloatTiff } from './io';
-import { hologramParamsOf, requireHologram, stackOf, writeHologramParams, type ParamsPatch } from './params';
+import {
+  colourProblem,
+  hologramParamsOf,
+  mismatchedStackMessage,
+  requireHologram,
+  stackOf,
+  stackProblem,
+  writeHologramParams,
+  type ParamsPatch,
+} from './params';
 import { amplitudePhase, backPropagate, fieldToHwc, hwcToField, multiHeight, searchFocus, type FocusSearch, type Optics } from './physics';
 import type { PhysicsReply, PhysicsRequest } from './physics-worker';
 
@@ -82,20 +91,23 @@ export function createHolographyService(deps: HolographyDeps) {
   const modelInstalled = () => deps.modelRoots.some((root) => existsSync(path.join(root, modelId, 'manifest.json')));
 
   function methodsOf(capture: Capture): HologramInfo['methods'] {
+    // A colour image is no hologram for any method: every one is offered as unavailable, with the reason.
+    const colour = colourProblem(capture);
     const stack = stackOf(db, capture);
-    const networkReason = !modelInstalled()
-      ? `The holography network “${modelId}” is not installed.`
-      : deps.inference() === null
-        ? 'This Lucida runs no inference engine.'
-        : null;
+    const networkReason =
+      colour ??
+      (!modelInstalled()
+        ? `The holography network “${modelId}” is not installed.`
+        : deps.inference() === null
+          ? 'This Lucida runs no inference engine.'
+          : null);
+    const stackReason =
+      colour ??
+      (stack.length >= 2 ? stackProblem(stack) : 'Multi-height needs at least two captures of the same field (same field id) at recorded heights.');
     return [
       { method: 'network', available: networkReason === null, reason: networkReason },
-      { method: 'backprop', available: true, reason: null },
-      {
-        method: 'multi-height',
-        available: stack.length >= 2,
-        reason: stack.length >= 2 ? null : 'Multi-height needs at least two captures of the same field (same field id) at recorded heights.',
-      },
+      { method: 'backprop', available: colour === null, reason: colour },
+      { method: 'multi-height', available: stackReason === null, reason: stackReason },
     ];
   }
 
@@ -119,6 +131,8 @@ export function createHolographyService(deps: HolographyDeps) {
   /** Everything that can be wrong with a request, found before a job exists. */
   function plan(input: HoloReconstructInput): Plan {
     const capture = requireHologram(db, input.captureId);
+    const colour = colourProblem(capture);
+    if (colour) throw new AppError('invalid-input', colour);
     const recorded = hologramParamsOf(capture);
     const missing = (what: string, field: string) =>
       new AppError('invalid-input', `The ${what} of capture ${capture.id} is not known; give ${field} in the call or record it with holography.setParams.`);
@@ -149,6 +163,8 @@ export function createHolographyService(deps: HolographyDeps) {
     if (input.method === 'multi-height') {
       if (stack.length < 2) throw new AppError('invalid-input', `Capture ${capture.id} has no multi-height stack: it needs other captures of the same field id at recorded heights.`);
       if (recorded.zUm === null) throw new AppError('invalid-input', `Capture ${capture.id} has no recorded z, so its place in the stack is unknown.`);
+      const problem = stackProblem(stack);
+      if (problem) throw new AppError('invalid-input', problem);
     }
     if (input.method === 'network') {
       const reason = methodsOf(capture).find((m) => m.method === 'network')!.reason;
@@ -228,7 +244,18 @@ export function createHolographyService(deps: HolographyDeps) {
         const holograms = [holo.data];
         for (const s of others) {
           check();
-          holograms.push((await readHologram(absPath(deps.libraryDir, relOf(s.capture.fileUrl)), s.capture.originalName)).data);
+          const other = await readHologram(absPath(deps.libraryDir, relOf(s.capture.fileUrl)), s.capture.originalName);
+          // The catalog's sizes were checked before the job; the files must agree (a replaced file is refused too).
+          if (other.widthPx !== holo.widthPx || other.heightPx !== holo.heightPx) {
+            throw new AppError(
+              'invalid-input',
+              mismatchedStackMessage(hologramParamsOf(capture).fieldId, [
+                { name: capture.originalName, widthPx: holo.widthPx, heightPx: holo.heightPx },
+                { name: s.capture.originalName, widthPx: other.widthPx, heightPx: other.heightPx },
+              ]),
+            );
+          }
+          holograms.push(other.data);
         }
         // An autofocused z moves the whole stack: the recorded heights keep their spacing.
         const shift = zUm - p.recordedZUm!;
