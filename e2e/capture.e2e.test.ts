@@ -36,10 +36,17 @@ describe('capture: live view and snapshot', () => {
     await expect.poll(() => page.getByRole('status', { name: 'Camera status' }).textContent()).toMatch(/Simulated microscope · running · 1280×720/);
     await expect.poll(() => page.getByLabel('Focus score').textContent()).toMatch(/Focus score \d/);
     await page.getByLabel('Clipping').waitFor();
-    // The canvas holds the camera's frame size and is not blank.
+    expect(await page.evaluate(() => window.__lucidaLive!.transport)).toBe('websocket');
+    // The canvas holds the camera's frame size and is not blank. It shows frames through a bitmaprenderer
+    // context, so its pixels are read through a copy on a 2D canvas.
     const pixels = await page.evaluate(() => {
       const canvas = document.querySelector('canvas.capture-canvas') as HTMLCanvasElement;
-      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const copy = document.createElement('canvas');
+      copy.width = canvas.width;
+      copy.height = canvas.height;
+      const ctx = copy.getContext('2d')!;
+      ctx.drawImage(canvas, 0, 0);
+      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
       let min = 255;
       let max = 0;
       for (let i = 0; i < data.length; i += 4 * 97) {

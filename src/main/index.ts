@@ -10,7 +10,8 @@ import { utilityProcessSpawner } from './services/inference';
 import { createHostInference, inferenceHostEnv } from './services/enhance/hosting';
 import { resolveLibraryDir } from './services/library/paths';
 import { createDispatcher } from './rpc';
-import { registerIpc, sendEvent } from './ipc';
+import { registerIpc, registerLivePorts, sendEvent } from './ipc';
+import { serveLivePort } from './services/capture';
 import { APP_ORIGIN, handleAppProtocol, registerSchemePrivileges } from './protocol';
 
 registerSchemePrivileges();
@@ -73,6 +74,8 @@ app.whenReady().then(async () => {
     tileFileForRequest: services.tileFileForRequest,
   });
   registerIpc(createDispatcher(services.handlers), trustedOrigins);
+  // Live frames go to each window over its own MessagePort, not through the contract (docs/adr/0006).
+  registerLivePorts((port) => serveLivePort(services.capture.live, port), trustedOrigins);
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

@@ -380,6 +380,14 @@ export const CAPTURE_BIT_DEPTHS = [8, 12, 16] as const;
 export const CAPTURE_IMAGING = ['bright-field', 'hologram'] as const;
 /** The browser host's binary WebSocket carrying 8-bit live display frames (see docs/adr/0006). */
 export const LIVE_PATH = '/live';
+/**
+ * The desktop app's live channel (docs/adr/0006): the preload sends LIVE_PORT_OPEN to main, main answers on
+ * LIVE_PORT_READY with a MessagePort that carries the same packed frames and `ready` acknowledgements as
+ * `/live`, and the preload hands that port to the page in a window message whose data is LIVE_PORT_MESSAGE.
+ */
+export const LIVE_PORT_OPEN = 'live.openPort';
+export const LIVE_PORT_READY = 'live.port';
+export const LIVE_PORT_MESSAGE = 'lucida-live-port';
 
 export const captureModeSchema = z.object({
   widthPx: z.number().int().min(16).max(8192),

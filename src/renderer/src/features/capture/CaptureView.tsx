@@ -6,7 +6,7 @@ import { openCapture } from '../../lib/navigate';
 import { useCall } from '../../lib/use-call';
 import { useShell } from '../../store/shell';
 import { Histogram } from './Histogram';
-import { connectLive } from './live-client';
+import { connectLive, defaultLiveTransport } from './live-client';
 import { useCapture } from './store';
 import './capture.css';
 
@@ -186,10 +186,11 @@ function LiveView() {
   const camera = useCapture((s) => s.camera);
   const stats = useCapture((s) => s.stats);
   const frame = useCapture((s) => s.frame);
-  const electron = bridgeKind() === 'preload';
   useEffect(() => {
-    if (!canvas.current || electron) return;
+    if (!canvas.current) return;
+    // The same frames over the host's own carrier: Electron's MessagePort or the browser host's WebSocket.
     const client = connectLive({
+      transport: defaultLiveTransport(bridgeKind()),
       canvas: canvas.current,
       enhancedCanvas: () => enhancedCanvas.current,
       onEnhanced: (h) => useCapture.getState().setEnhanced(h),
@@ -197,35 +198,31 @@ function LiveView() {
       onStats: (s) => useCapture.getState().setStats(s),
     });
     return () => client.close();
-  }, [electron]);
+  }, []);
   useStageKeys();
   const drag = useStageDrag(canvas);
   return (
     <section className="capture-live" aria-label="Live view">
-      {electron ? (
-        <p className="empty">The live view runs in the browser host (npm run serve) in this version; captures work here through the controls.</p>
-      ) : (
-        <div className={enhanced ? 'capture-panes two' : 'capture-panes'}>
-          <canvas ref={canvas} className="capture-canvas" aria-label="Live image" tabIndex={0} {...drag} />
-          {/* Always mounted, so a result arriving before React re-renders still has a canvas to land on. */}
-          <figure className="capture-enhanced" hidden={!enhanced}>
-            <canvas ref={enhancedCanvas} className="capture-canvas" aria-label="Enhanced live region" />
-            {enhanced?.enhanced && (
-              <figcaption className="mono capture-note" aria-label="Enhancement provenance">
-                {enhanced.enhanced.modelId} {enhanced.enhanced.modelVersion} · {enhanced.enhanced.executionProvider} · ×{enhanced.enhanced.scale} of the centre {enhanced.enhanced.region.widthPx}×
-                {enhanced.enhanced.region.heightPx} px · {enhanced.enhanced.durationMs} ms · {fmt(enhanced.enhanced.fps)} fps
-              </figcaption>
-            )}
-          </figure>
-        </div>
-      )}
+      <div className={enhanced ? 'capture-panes two' : 'capture-panes'}>
+        <canvas ref={canvas} className="capture-canvas" aria-label="Live image" tabIndex={0} {...drag} />
+        {/* Always mounted, so a result arriving before React re-renders still has a canvas to land on. */}
+        <figure className="capture-enhanced" hidden={!enhanced}>
+          <canvas ref={enhancedCanvas} className="capture-canvas" aria-label="Enhanced live region" />
+          {enhanced?.enhanced && (
+            <figcaption className="mono capture-note" aria-label="Enhancement provenance">
+              {enhanced.enhanced.modelId} {enhanced.enhanced.modelVersion} · {enhanced.enhanced.executionProvider} · ×{enhanced.enhanced.scale} of the centre {enhanced.enhanced.region.widthPx}×
+              {enhanced.enhanced.region.heightPx} px · {enhanced.enhanced.durationMs} ms · {fmt(enhanced.enhanced.fps)} fps
+            </figcaption>
+          )}
+        </figure>
+      </div>
       <div className="capture-readout mono" role="status" aria-label="Live readout">
         <span data-testid="live-fps">{fmt(stats.fps)} fps</span>
         <span data-testid="live-dropped">{stats.dropped} dropped</span>
         <span>latency {stats.latencyMs === null ? '–' : `${Math.round(stats.latencyMs)} ms`}</span>
         <span>camera {fmt(frame?.sourceFps ?? camera?.sourceFps)} fps</span>
         {frame && <span>{frame.widthPx}×{frame.heightPx} · {frame.bitDepth}-bit</span>}
-        {!stats.connected && !electron && <span className="warn">live channel connecting…</span>}
+        {!stats.connected && <span className="warn">live channel connecting…</span>}
       </div>
     </section>
   );
