@@ -5,7 +5,8 @@
  *   npx electron-vite build
  *   node_modules/.bin/node --experimental-strip-types bench/live-view.ts [--seconds 10] [--width 1280 --height 720] [--fps 30]
  *
- * Three measurements over the same host:
+ * First, in this process, the host's work per frame stage by stage (CPU ms: simulated exposure, display statistics,
+ * display JPEG), then three measurements over the same host:
  *   1. camera only: frames the simulated microscope makes per second (grab + noise, on the host's event loop),
  *      with no view attached;
  *   2. host → socket: a Node WebSocket client on /live that acknowledges every frame at once (no decode, no draw):
@@ -98,6 +99,34 @@ const pct = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CPU ms per frame of each host stage, in this process (process.cpuUsage counts libvips' threads too): the
+ * simulated exposure (noise on the cached field), the histogram/clipping/focus statistics, and the display JPEG.
+ */
+async function hostStages(frames = 30): Promise<{ grabMs: number; statsMs: number; jpegMs: number }> {
+  const { SimulatedMicroscope } = await import('../src/main/services/capture/simulated');
+  const { frameStats } = await import('../src/main/services/capture/display');
+  const { displayJpeg } = await import('../src/main/services/capture/live');
+  const sim = new SimulatedMicroscope({ seed: 1, mode: { widthPx: WIDTH, heightPx: HEIGHT, fps: FPS } });
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  // Warm-up: the field is rendered once (cached while stage and optics stand still) and the code is optimised.
+  for (let i = 0; i < 5; i++) await displayJpeg(sim.grab());
+  const grabbed = [];
+  let c0 = cpu();
+  for (let i = 0; i < frames; i++) grabbed.push(sim.grab());
+  const grabMs = (cpu() - c0) / frames;
+  c0 = cpu();
+  for (const f of grabbed) frameStats(f);
+  const statsMs = (cpu() - c0) / frames;
+  c0 = cpu();
+  for (const f of grabbed) await displayJpeg(f);
+  const jpegMs = (cpu() - c0) / frames;
+  return { grabMs, statsMs, jpegMs };
+}
 
 const libraryDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lucida-bench-live-'));
 const host = await harness.startBrowserHost(libraryDir);
@@ -200,6 +229,7 @@ async function browser() {
 }
 
 try {
+  const stages = await hostStages();
   const camera = await cameraOnly();
   const socket = await socketOnly();
   const page = await browser();
@@ -207,6 +237,7 @@ try {
     date: new Date().toISOString(),
     machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', loadAverage: os.loadavg().map((v) => round(v, 2)) },
     frame: { widthPx: WIDTH, heightPx: HEIGHT, cameraFpsAsked: FPS, seconds: SECONDS, transport: 'WebSocket /live, JPEG q80, ack flow control (2 in flight)' },
+    hostStagesCpuMsPerFrame: { simulatedExposure: round(stages.grabMs), statistics: round(stages.statsMs), displayJpeg: round(stages.jpegMs) },
     cameraOnlyFps: round(camera.fps),
     cameraOnlyHostCpuMsPerFrame: camera.hostCpuMsPerFrame === null ? null : round(camera.hostCpuMsPerFrame),
     hostSocket: { fps: round(socket.fps), kBPerFrame: round(socket.bytesPerFrame / 1024), dropped: socket.dropped, hostCpuMsPerSentFrame: socket.hostCpuMsPerFrame === null ? null : round(socket.hostCpuMsPerFrame) },
@@ -226,6 +257,11 @@ try {
   const idleEstimateFps = Math.min(FPS, (1000 * os.cpus().length) / cpuPerFrame);
   Object.assign(results, { cpuMsPerDrawnFrame: round(cpuPerFrame), idleMachineEstimateFps: round(idleEstimateFps) });
   const rows: [string, string, string][] = [
+    [
+      'host stages (CPU per frame)',
+      `${round(stages.grabMs + stages.statsMs + stages.jpegMs)} ms`,
+      `exposure ${round(stages.grabMs)} + statistics ${round(stages.statsMs)} + JPEG ${round(stages.jpegMs)} ms`,
+    ],
     ['simulated camera alone', `${results.cameraOnlyFps} fps`, `asked ${FPS}`],
     ['host → /live socket (no decode)', `${results.hostSocket.fps} fps`, `${results.hostSocket.kBPerFrame} kB/frame, ${results.hostSocket.dropped} dropped`],
     ['Chromium: frames drawn', `${results.chromium.drawnFps} fps`, `target ≥ ${TARGET_FPS} ${results.chromium.drawnFps >= TARGET_FPS ? '✓' : '✗'}`],

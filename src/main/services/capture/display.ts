@@ -5,6 +5,7 @@
 import type { Frame } from './types';
 
 export const HISTOGRAM_BINS = 64;
+const HISTOGRAM_STEP = 8;
 
 export interface FrameStats {
   histogram: number[];
@@ -13,29 +14,33 @@ export interface FrameStats {
   focusScore: number;
 }
 
-/** Histogram and clipping over the frame, subsampled ×4 in each axis: plenty for a display at a 16th of the cost. */
+/**
+ * Histogram and clipping over the frame, subsampled ×8 in each axis (14 400 pixels of a 1280×720 frame): plenty
+ * for 64 bins on a display, at a 64th of the cost.
+ */
 export function frameStats(frame: Frame): FrameStats {
   const { data, widthPx, heightPx, channels, bitDepth } = frame;
   const maxCount = 2 ** bitDepth - 1;
-  const histogram = new Array<number>(HISTOGRAM_BINS).fill(0);
-  const binScale = HISTOGRAM_BINS / (maxCount + 1);
+  // Counts in a typed array, bins by an integer shift (the range is a power of two): no float work per sample.
+  const counts = new Uint32Array(HISTOGRAM_BINS);
+  const binShift = Math.max(0, bitDepth - Math.log2(HISTOGRAM_BINS));
   let low = 0;
   let high = 0;
   let n = 0;
-  for (let y = 0; y < heightPx; y += 4) {
+  for (let y = 0; y < heightPx; y += HISTOGRAM_STEP) {
     const row = y * widthPx * channels;
-    for (let x = 0; x < widthPx; x += 4) {
+    for (let x = 0; x < widthPx; x += HISTOGRAM_STEP) {
       const i = row + x * channels;
       for (let c = 0; c < channels; c++) {
-        const v = data[i + c];
-        histogram[Math.floor(v * binScale)]++;
+        const v = data[i + c]!;
+        counts[Math.min(HISTOGRAM_BINS - 1, v >> binShift)]++;
         if (v === 0) low++;
         else if (v >= maxCount) high++;
         n++;
       }
     }
   }
-  return { histogram, clippedLow: low / n, clippedHigh: high / n, focusScore: focusScore(frame) };
+  return { histogram: Array.from(counts), clippedLow: low / n, clippedHigh: high / n, focusScore: focusScore(frame) };
 }
 
 /**

@@ -100,6 +100,30 @@ describe('simulated microscope', () => {
     expect(reg.shiftYPx).toBeCloseTo(-1.2, 0);
   });
 
+  it.each([8, 12, 16] as const)('has Poisson–Gaussian sensor noise at %i bits: variance = counts per electron · counts + read noise²', (bitDepth) => {
+    // Two frames of the same field differ by noise only: var(a − b) / 2 is the per-sample noise variance, which
+    // for shot plus read noise is mean·k + (3 e⁻·k)² with k counts per electron (gain · full scale / 20 000 e⁻).
+    const m = new SimulatedMicroscope({ seed: 21, mode: small, settings: { bitDepth, exposureMs: 20, gain: 1 } });
+    const k = (2 ** bitDepth - 1) / 20_000;
+    const frames = [m.grab().data, m.grab().data];
+    let diffVar = 0;
+    let expected = 0;
+    let n = 0;
+    const max = 2 ** bitDepth - 1;
+    for (let i = 0; i < frames[0]!.length; i++) {
+      const a = frames[0]![i]!;
+      const b = frames[1]![i]!;
+      if (a === 0 || b === 0 || a === max || b === max) continue;
+      diffVar += (a - b) ** 2;
+      expected += ((a + b) / 2) * k + (3 * k) ** 2;
+      n++;
+    }
+    // 8-bit counts are coarse (σ ≈ 1 count): the rounding adds 1/12 count² per sample to each frame.
+    const quantisation = bitDepth === 8 ? 1 / 12 : 0;
+    expect(diffVar / 2 / n / (expected / n + quantisation)).toBeGreaterThan(0.9);
+    expect(diffVar / 2 / n / (expected / n + quantisation)).toBeLessThan(1.1);
+  });
+
   it('records in-line holograms of a phase specimen in hologram mode', () => {
     const m = new SimulatedMicroscope({ seed: 11, mode: small, settings: { imaging: 'hologram', bitDepth: 16 } });
     const f = m.grab();
