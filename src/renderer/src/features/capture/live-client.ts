@@ -111,8 +111,9 @@ export function messagePortTransport(win: Window = window): LiveTransport {
         events.state(true);
       };
       win.addEventListener('message', onWindowMessage);
-      if (!win.lucidaLive) throw new Error('This window has no live port bridge (window.lucidaLive).');
-      win.lucidaLive.open();
+      // A preload without the port bridge: the view stays on "live channel connecting…" instead of failing.
+      if (!win.lucidaLive) console.warn('[lucida] this window has no live port bridge (window.lucidaLive)');
+      win.lucidaLive?.open();
     },
     ready() {
       port?.postMessage('ready');
