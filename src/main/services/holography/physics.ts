@@ -12,6 +12,7 @@ import {
   type ComplexField,
   type FocusPoint,
   type OpticalParams,
+  type PaddingMode,
 } from '../../../shared/optics';
 
 export interface Optics extends OpticalParams {
@@ -87,8 +88,15 @@ export async function searchFocus(
  * the plane-wave carrier exp(−i·2π·n·z/λ) taken out, so the background is ≈ 1 + 0i whatever z is: the
  * holography network's input convention (its manifest: transfer function exp(i2πz(√(1/λ² − f²) − 1/λ))).
  */
-export function backPropagate(hologram: Float64Array, widthPx: number, heightPx: number, optics: Optics, zUm: number): ComplexField {
-  const field = backPropagateHologram(hologram, widthPx, heightPx, { ...optics, zUm, backgroundIntensity: backgroundIntensity(hologram), padding: 'mean' });
+export function backPropagate(
+  hologram: Float64Array,
+  widthPx: number,
+  heightPx: number,
+  optics: Optics,
+  zUm: number,
+  padding: PaddingMode = 'mean',
+): ComplexField {
+  const field = backPropagateHologram(hologram, widthPx, heightPx, { ...optics, zUm, backgroundIntensity: backgroundIntensity(hologram), padding });
   const carrierRad = (2 * Math.PI * zUm * optics.refractiveIndex) / (optics.wavelengthNm * 1e-3);
   const c = Math.cos(carrierRad);
   const s = Math.sin(carrierRad);
