@@ -270,6 +270,7 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
 {met.get('description', '')}
 
 {metrics_table(met)}
+{family_section(met)}
 {met.get('notes', '')}
 
 {('Timing: ' + met['timingNote'] + ' Load: ' + str(met.get('loadAverage1min'))) if met.get('timingNote') else ''}
@@ -281,7 +282,44 @@ the physics-based simulators in `training/sim/` (see `training/README.md`).
 {LIMITS_COMMON}{LIMITS[manifest['task']]}
 {extra}
 """
+    kept = kept_section(dirp / "MODEL_CARD.md", manifest)
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + kept
     (dirp / "MODEL_CARD.md").write_text(text)
+
+
+def family_section(met: dict) -> str:
+    fam = met.get("byFamily")
+    if not fam or not fam.get("table"):
+        return ""
+    return f"Per scene family. {fam.get('description', '')}\n\n{metrics_table(fam)}"
+
+
+# Hand-maintained sections of MODEL_CARD.md (measured outside training/, e.g. by `npm run bench:holography`)
+# start with one of these headings; write_card carries them over when it regenerates the card.
+KEPT_HEADINGS = ("## In the app's pipeline",)
+
+
+def kept_section(card: Path, manifest: dict) -> str:
+    """The hand-maintained tail of an existing card (from the first KEPT_HEADINGS heading to the end).
+    If it names a model sha256 prefix other than this manifest's, a line saying the figures belong to
+    an earlier model is put under its heading (once)."""
+    if not card.exists():
+        return ""
+    text = card.read_text()
+    starts = [text.find("\n" + h) for h in KEPT_HEADINGS if text.find("\n" + h) >= 0]
+    if not starts:
+        return ""
+    sec = text[min(starts) + 1:].rstrip("\n") + "\n"
+    import re
+    shas = set(re.findall(r"sha256 ([0-9a-f]{8,64})", sec))
+    stale = [h for h in shas if not manifest.get("sha256", "").startswith(h)]
+    marker = "> **Measured with an earlier model"
+    if stale and marker not in sec:
+        head, _, rest = sec.partition("\n")
+        sec = (f"{head}\n{marker}** (sha256 {', '.join(sorted(stale))}…), not with this package "
+               f"(sha256 {manifest.get('sha256', '')[:12]}…); re-run the benchmark before quoting these figures.\n{rest}")
+    return sec
 
 
 INTENDED = {

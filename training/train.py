@@ -40,6 +40,26 @@ def _merge(base, over):
     return base
 
 
+def parse_set(items):
+    """["train.lr=3e-4", "data.params.blood_fraction=0.7"] → nested override dict (values as JSON,
+    or as plain strings where they are not valid JSON)."""
+    out = {}
+    for it in items or []:
+        key, sep, raw = it.partition("=")
+        if not sep or not key:
+            raise ValueError(f"--set expects KEY=VALUE, got {it!r}")
+        try:
+            val = json.loads(raw)
+        except json.JSONDecodeError:
+            val = raw
+        node = out
+        parts = key.split(".")
+        for k in parts[:-1]:
+            node = node.setdefault(k, {})
+        node[parts[-1]] = val
+    return out
+
+
 def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=None, quiet=False,
           log_every=50, overrides=None, resume=None):
     cfg = _merge(common.load_config(task), overrides)
@@ -58,6 +78,8 @@ def train(task, steps=None, threads=None, dev="auto", out_dir=None, time_limit=N
             opt.load_state_dict(ck["optimizer"])
         prev_steps, prev_seconds = ck["steps"], ck["seconds"]
         warmup = 20 if not ck.get("optimizer") else 0
+        if "warmup" in ((overrides or {}).get("train") or {}):   # explicit warm-up for a fine-tune
+            warmup = int(tc["warmup"])
         steps = max(steps - prev_steps, 1)
     stream = datasets.PairStream(task, cfg["data"], seed=cfg["seed"] + prev_steps)
     out_dir = common.RUNS / task if out_dir is None else Path(out_dir)
@@ -120,8 +142,15 @@ def main():
     ap.add_argument("--time-limit", type=float, default=None,
                     help="stop after this many seconds (the LR schedule then anneals by wall time)")
     ap.add_argument("--resume", default=None, help="continue from a checkpoint (weights, optimizer)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config entry, e.g. --set train.lr=3e-4 --set data.params.blood_fraction=0.7 "
+                         "(with --resume, an explicit train.warmup replaces the default resume warm-up)")
+    ap.add_argument("--out-dir", default=None,
+                    help="checkpoint folder (default training/runs/<task>; use another one for a fine-tune so the "
+                         "checkpoint it starts from is kept)")
     a = ap.parse_args()
-    path = train(a.task, a.steps, a.threads, a.device, time_limit=a.time_limit, resume=a.resume)
+    path = train(a.task, a.steps, a.threads, a.device, out_dir=a.out_dir, time_limit=a.time_limit,
+                 resume=a.resume, overrides=parse_set(a.set))
     print(f"saved {path}")
 
 

@@ -29,7 +29,10 @@ DEFAULTS = {
     "read_noise": [1.5, 4.0],
     "heights": 8,
     "height_step_um": 25.0,
+    "blood_fraction": 0.5,     # probability that a field is a blood smear (otherwise a Pap smear)
 }
+
+FAMILIES = ("blood", "pap")
 
 
 def _paste(out, rows, cols, val):
@@ -128,14 +131,23 @@ def pap_smear(rng, n, dx):
     return phase, absorb
 
 
-def make_object(rng, n, params=None):
+def make_object(rng, n, params=None, return_family=False):
+    """Complex transmission of one n×n field: a blood smear with probability
+    `blood_fraction` (default 0.5), otherwise a Pap smear.  With return_family=True also
+    returns "blood" or "pap".  One uniform draw decides the family for any fraction, so the
+    random stream (and every field drawn at the default) is the same as before the parameter."""
     p = dict(DEFAULTS, **(params or {}))
+    frac = float(p["blood_fraction"])
+    if not 0.0 <= frac <= 1.0:
+        raise ValueError(f"blood_fraction must be in [0, 1], got {frac}")
     dx = p["px_um"]
-    phase, absorb = (blood_smear if rng.random() < 0.5 else pap_smear)(rng, n, dx)
+    family = "blood" if rng.random() < frac else "pap"
+    phase, absorb = (blood_smear if family == "blood" else pap_smear)(rng, n, dx)
     # keep delays in the stated physical range (≈ up to 2π, weak absorption)
     phase = np.minimum(phase, 2 * np.pi * rng.uniform(0.8, 1.0))
     absorb = np.minimum(absorb, 0.35)
-    return np.exp(-absorb + 1j * phase)
+    obj = np.exp(-absorb + 1j * phase)
+    return (obj, family) if return_family else obj
 
 
 def record(rng, obj, z, params=None):
@@ -170,15 +182,15 @@ def to_channels(field):
 
 
 def simulate(rng, size, params=None, defocus=False, heights=False):
-    """Return dict with 'input' (2,H,W), 'target' (2,H,W), 'z', and optionally the stack of
-    `heights` holograms (z + k·step) for multi-height retrieval."""
+    """Return dict with 'input' (2,H,W), 'target' (2,H,W), 'z', 'family' ("blood" or "pap"),
+    and optionally the stack of `heights` holograms (z + k·step) for multi-height retrieval."""
     p = dict(DEFAULTS, **(params or {}))
-    obj = make_object(rng, size, p)
+    obj, family = make_object(rng, size, p, return_family=True)
     z = rng.uniform(*p["z_um"])
     holo = record(rng, obj, z, p)
     dz = rng.uniform(-p["defocus_um"], p["defocus_um"]) if defocus else 0.0
     out = {"input": to_channels(backpropagate(holo, z + dz, p)), "target": to_channels(obj),
-           "z": z, "defocus": dz}
+           "z": z, "defocus": dz, "family": family}
     if heights:
         zs = z + p["height_step_um"] * np.arange(p["heights"])
         out["heights_um"] = zs
