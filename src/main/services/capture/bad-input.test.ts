@@ -9,8 +9,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { calls, type Capture, type CaptureState, type JobProgress, type Session } from '../../../shared/contract';
-import { createDispatcher, type Dispatch } from '../../rpc';
-import { createServices, type Services } from '..';
+import type { Dispatch } from '../../rpc';
+import type { Services } from '..';
+import { servicesForTest } from '../testing';
 import { removeDir, tempDir } from '../library/testing';
 import { checkFfmpeg, FfmpegCamera, supportedPixelFormats } from './ffmpeg';
 import { storeFiles } from './store';
@@ -67,17 +68,7 @@ function expectIntact(captures: Capture[]): void {
 
 beforeAll(async () => {
   root = tempDir('lucida-capture-bad-');
-  services = createServices({
-    libraryDir: path.join(root, 'library'),
-    resourcesDir: path.join(root, 'resources'),
-    host: 'browser',
-    appVersion: '0.0.0',
-    emit: (event, payload) => {
-      if (event === 'job.progress') progress.push(payload as JobProgress);
-    },
-    log: () => undefined,
-  });
-  dispatch = createDispatcher(services.handlers, () => undefined);
+  ({ services, dispatch } = servicesForTest(root, { progress }));
   session = await ok<Session>('sessions.create', { title: 'Bad input', date: '2026-11-27', modality: 'bright-field' });
 });
 

@@ -3,8 +3,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, type Capture, type CaptureState, type JobProgress, type Session } from '../../../shared/contract';
-import { createDispatcher, type Dispatch } from '../../rpc';
-import { createServices, type Services } from '..';
+import type { Dispatch } from '../../rpc';
+import type { Services } from '..';
+import { servicesForTest } from '../testing';
 import { pngRgb8, removeDir, tempDir } from '../library/testing';
 
 let root: string;
@@ -37,17 +38,7 @@ let session: Session;
 
 beforeAll(async () => {
   root = tempDir('lucida-capture-');
-  services = createServices({
-    libraryDir: path.join(root, 'library'),
-    resourcesDir: path.join(root, 'resources'),
-    host: 'browser',
-    appVersion: '0.0.0',
-    emit: (event, payload) => {
-      if (event === 'job.progress') progress.push(payload as JobProgress);
-    },
-    log: () => undefined,
-  });
-  dispatch = createDispatcher(services.handlers, () => undefined);
+  ({ services, dispatch } = servicesForTest(root, { progress }));
   session = await ok<Session>('sessions.create', { title: 'Live', date: '2026-11-27', modality: 'bright-field' });
 });
 

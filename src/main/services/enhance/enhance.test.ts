@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, JobProgress } from '../../../shared/contract';
-import { createDispatcher, type Dispatch } from '../../rpc';
-import { createServices, type Services } from '..';
+import type { Dispatch } from '../../rpc';
+import type { Services } from '..';
+import { servicesForTest } from '../testing';
 import { openLibrary } from '../library/library';
 import { pngRgb8, removeDir, tempDir, write } from '../library/testing';
 import { validManifest } from '../models/testing';
@@ -29,18 +30,7 @@ beforeAll(() => {
   libraryDir = path.join(root, 'library');
   modelPackage(path.join(root, 'resources', 'models', 'bf'), 'bf', 'brightfield-sr', [0, 1]);
   modelPackage(path.join(root, 'resources', 'models', 'holo'), 'holo', 'holo-phase-recovery');
-  services = createServices({
-    libraryDir,
-    resourcesDir: path.join(root, 'resources'),
-    host: 'browser',
-    appVersion: 't',
-    emit: (event, payload) => {
-      if (event === 'job.progress') events.push(payload as JobProgress);
-    },
-    log: () => undefined,
-    inference: client,
-  });
-  dispatch = createDispatcher(services.handlers, () => undefined);
+  ({ services, dispatch } = servicesForTest(root, { progress: events, inference: client }));
 });
 afterAll(async () => {
   await services.close();

@@ -5,8 +5,9 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, type CallName, type CallOutput, type Capture, type Envelope, type JobProgress } from '../../../shared/contract';
 import { amplitudeSsim, phaseRmse, simulateObject } from '../../../shared/optics';
-import { createDispatcher, type Dispatch } from '../../rpc';
-import { createServices, type Services } from '..';
+import type { Dispatch } from '../../rpc';
+import type { Services } from '..';
+import { servicesForTest } from '../testing';
 import { createInferenceClient, forkSpawner, type InferenceClient } from '../inference';
 import { pngGrey16, pngRgb8, removeDir, tempDir, write } from '../library/testing';
 
@@ -69,19 +70,7 @@ beforeAll(async () => {
     config: { modelRoots: [modelsDir] },
     log: () => undefined,
   });
-  services = createServices({
-    libraryDir: path.join(root, 'library'),
-    resourcesDir: path.join(root, 'resources'),
-    host: 'browser',
-    appVersion: '0.0.0-test',
-    emit: (event, payload) => {
-      if (event === 'job.progress') events.push(payload as JobProgress);
-    },
-    log: () => undefined,
-    inference: client,
-    holographyModelId: 'tiny-holo-x1',
-  });
-  dispatch = createDispatcher(services.handlers, () => undefined);
+  ({ services, dispatch } = servicesForTest(root, { progress: events, inference: client, holographyModelId: 'tiny-holo-x1' }));
   const session = await call('sessions.create', { title: 'Holograms', date: '2026-11-27', modality: 'hologram', pixelSizeUm: OPTICS.pixelSizeUm });
   hologramSessionId = session.id;
   [hologram] = await call('holography.simulate', { sessionId: session.id, sizePx: SIZE, heightsUm: [300], ...OPTICS, seed: SEED });
@@ -379,18 +368,7 @@ describe.runIf(realModel)('the bundled holography network (lucida-holo-phase)', 
       config: { modelRoots: [REAL_MODELS] },
       log: () => undefined,
     });
-    real = createServices({
-      libraryDir: path.join(realRoot, 'library'),
-      resourcesDir: path.dirname(REAL_MODELS),
-      host: 'browser',
-      appVersion: '0.0.0-test',
-      emit: (event, payload) => {
-        if (event === 'job.progress') realEvents.push(payload as JobProgress);
-      },
-      log: () => undefined,
-      inference: realClient,
-    });
-    realDispatch = createDispatcher(real.handlers, () => undefined);
+    ({ services: real, dispatch: realDispatch } = servicesForTest(realRoot, { progress: realEvents, resourcesDir: path.dirname(REAL_MODELS), inference: realClient }));
   });
 
   afterAll(async () => {

@@ -3,8 +3,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { calls, type CallName, type Envelope, type CallOutput } from '../../../shared/contract';
-import { createDispatcher, type Dispatch } from '../../rpc';
-import { createServices, type Services } from '..';
+import type { Dispatch } from '../../rpc';
+import type { Services } from '..';
+import { servicesForTest } from '../testing';
 import { removeDir, tempDir } from '../library/testing';
 
 let root: string;
@@ -31,15 +32,7 @@ function ramp(width: number, height: number): Buffer {
 
 beforeAll(async () => {
   root = tempDir('lucida-viewer-');
-  services = createServices({
-    libraryDir: path.join(root, 'library'),
-    resourcesDir: path.join(root, 'resources'),
-    host: 'browser',
-    appVersion: '0.0.0',
-    emit: () => undefined,
-    log: () => undefined,
-  });
-  dispatch = createDispatcher(services.handlers, () => undefined);
+  ({ services, dispatch } = servicesForTest(root));
   const input = path.join(root, 'ramp.png');
   await sharp(ramp(W, H), { raw: { width: W, height: H, channels: 1 } }).toColourspace('b-w').png().toFile(input);
   const session = await call('sessions.create', { title: 'Viewer', date: '2026-11-27', modality: 'bright-field', pixelSizeUm: 0.5 });
