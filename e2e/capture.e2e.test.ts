@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Capture } from '../src/shared/contract';
 import { startLucida, unexpectedProblems, type Lucida } from './harness';
+import { liveCanvasPixels } from './steps';
 
 describe('capture: live view and snapshot', () => {
   let app: Lucida;
@@ -37,24 +38,8 @@ describe('capture: live view and snapshot', () => {
     await expect.poll(() => page.getByLabel('Focus score').textContent()).toMatch(/Focus score \d/);
     await page.getByLabel('Clipping').waitFor();
     expect(await page.evaluate(() => window.__lucidaLive!.transport)).toBe('websocket');
-    // The canvas holds the camera's frame size and is not blank. It shows frames through a bitmaprenderer
-    // context, so its pixels are read through a copy on a 2D canvas.
-    const pixels = await page.evaluate(() => {
-      const canvas = document.querySelector('canvas.capture-canvas') as HTMLCanvasElement;
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const ctx = copy.getContext('2d')!;
-      ctx.drawImage(canvas, 0, 0);
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let min = 255;
-      let max = 0;
-      for (let i = 0; i < data.length; i += 4 * 97) {
-        min = Math.min(min, data[i]!);
-        max = Math.max(max, data[i]!);
-      }
-      return { width: canvas.width, height: canvas.height, spread: max - min };
-    });
+    // The canvas holds the camera's frame size and is not blank.
+    const pixels = await liveCanvasPixels(page);
     expect(pixels).toMatchObject({ width: 1280, height: 720 });
     expect(pixels.spread).toBeGreaterThan(40);
     await app.screenshot('capture-live');

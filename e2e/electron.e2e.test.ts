@@ -8,6 +8,7 @@ import path from 'node:path';
 import { _electron, type ElectronApplication } from 'playwright-core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { artifactsDir, freshLibrary, repoRoot } from './harness';
+import { liveCanvasPixels } from './steps';
 
 /**
  * Finds the Electron executable without `require('electron')`, whose index tries to download the binary when
@@ -87,23 +88,8 @@ describe('Electron host', () => {
     // Frames keep coming: the page acknowledges each one on the port and main sends the next.
     const drawn = await page.evaluate(() => window.__lucidaLive!.drawn);
     await expect.poll(() => page.evaluate(() => window.__lucidaLive!.drawn), { timeout: 10_000 }).toBeGreaterThan(drawn + 10);
-    // The canvas holds the camera's frame size and is not blank (read through a 2D copy: it is a bitmaprenderer).
-    const pixels = await page.evaluate(() => {
-      const canvas = document.querySelector('canvas.capture-canvas') as HTMLCanvasElement;
-      const copy = document.createElement('canvas');
-      copy.width = canvas.width;
-      copy.height = canvas.height;
-      const ctx = copy.getContext('2d')!;
-      ctx.drawImage(canvas, 0, 0);
-      const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
-      let min = 255;
-      let max = 0;
-      for (let i = 0; i < data.length; i += 4 * 97) {
-        min = Math.min(min, data[i]!);
-        max = Math.max(max, data[i]!);
-      }
-      return { width: canvas.width, height: canvas.height, spread: max - min };
-    });
+    // The canvas holds the camera's frame size and is not blank.
+    const pixels = await liveCanvasPixels(page);
     expect(pixels).toMatchObject({ width: 1280, height: 720 });
     expect(pixels.spread).toBeGreaterThan(40);
     // Latency is measured against the frame's exposure time on the same clock, as in the browser host.

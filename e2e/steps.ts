@@ -116,3 +116,26 @@ export async function makeTestImages(dir: string): Promise<TestImages> {
   }
   return { png, tiff16 };
 }
+
+/**
+ * The live canvas's size and the spread of its red values over a sample of pixels (a blank canvas has none). The
+ * canvas shows frames through a bitmaprenderer context, so its pixels are read through a copy on a 2D canvas.
+ */
+export async function liveCanvasPixels(page: Page): Promise<{ width: number; height: number; spread: number }> {
+  return page.evaluate(() => {
+    const canvas = document.querySelector('canvas.capture-canvas') as HTMLCanvasElement;
+    const copy = document.createElement('canvas');
+    copy.width = canvas.width;
+    copy.height = canvas.height;
+    const ctx = copy.getContext('2d')!;
+    ctx.drawImage(canvas, 0, 0);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let min = 255;
+    let max = 0;
+    for (let i = 0; i < data.length; i += 4 * 97) {
+      min = Math.min(min, data[i]!);
+      max = Math.max(max, data[i]!);
+    }
+    return { width: canvas.width, height: canvas.height, spread: max - min };
+  });
+}
