@@ -4,7 +4,8 @@
  * production code.
  */
 import path from 'node:path';
-import type { JobProgress } from '../../shared/contract';
+import { expect } from 'vitest';
+import { calls, type CallName, type CallOutput, type Envelope, type JobProgress } from '../../shared/contract';
 import { createDispatcher, type Dispatch } from '../rpc';
 import { createServices, type Services, type ServicesOptions } from '.';
 
@@ -25,4 +26,16 @@ export function servicesForTest(
     },
   });
   return { services, dispatch: createDispatcher(services.handlers, () => undefined), progress };
+}
+
+/**
+ * One call through the dispatcher, as a host makes it: the answer must match the contract's output schema (a test
+ * assertion); an error envelope is thrown as an Error carrying its `code`, its message prefixed with the call name.
+ */
+export async function callChecked<C extends CallName>(dispatch: Dispatch, channel: C, payload: unknown): Promise<CallOutput<C>> {
+  const envelope = (await dispatch(channel, payload)) as Envelope<CallOutput<C>>;
+  if (!envelope.ok) throw Object.assign(new Error(`${channel}: ${envelope.error.code} ${envelope.error.message}`), { code: envelope.error.code });
+  const checked = calls[channel].output.safeParse(envelope.value);
+  expect(checked.success, `${channel} output matches the contract`).toBe(true);
+  return envelope.value;
 }

@@ -8,10 +8,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { calls, type Capture, type CaptureState, type JobProgress, type Session } from '../../../shared/contract';
+import type { CallName, Capture, CaptureState, JobProgress, Session } from '../../../shared/contract';
 import type { Dispatch } from '../../rpc';
 import type { Services } from '..';
-import { servicesForTest } from '../testing';
+import { callChecked, servicesForTest } from '../testing';
 import { removeDir, tempDir } from '../library/testing';
 import { checkFfmpeg, FfmpegCamera, supportedPixelFormats } from './ffmpeg';
 import { storeFiles } from './store';
@@ -25,12 +25,7 @@ const progress: JobProgress[] = [];
 let session: Session;
 let closed = false;
 
-async function ok<T>(channel: keyof typeof calls, payload: unknown): Promise<T> {
-  const envelope = await dispatch(channel, payload);
-  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.code} ${envelope.error.message}`);
-  expect(calls[channel].output.safeParse(envelope.value).success, `${channel} output matches the contract`).toBe(true);
-  return envelope.value as T;
-}
+const ok = <T>(channel: CallName, payload: unknown): Promise<T> => callChecked(dispatch, channel, payload) as Promise<T>;
 
 function waitFor<T>(what: string, probe: () => T | undefined | null | false, timeoutMs = 30_000): Promise<T> {
   return new Promise((resolve, reject) => {

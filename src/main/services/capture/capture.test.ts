@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calls, type Capture, type CaptureState, type JobProgress, type Session } from '../../../shared/contract';
+import type { CallName, Capture, CaptureState, JobProgress, Session } from '../../../shared/contract';
 import type { Dispatch } from '../../rpc';
 import type { Services } from '..';
-import { servicesForTest } from '../testing';
+import { callChecked, servicesForTest } from '../testing';
 import { pngRgb8, removeDir, tempDir } from '../library/testing';
 
 let root: string;
@@ -13,13 +13,7 @@ let services: Services;
 let dispatch: Dispatch;
 const progress: JobProgress[] = [];
 
-async function ok<T>(channel: keyof typeof calls, payload: unknown): Promise<T> {
-  const envelope = await dispatch(channel, payload);
-  if (!envelope.ok) throw new Error(`${channel}: ${envelope.error.code} ${envelope.error.message}`);
-  const checked = calls[channel].output.safeParse(envelope.value);
-  expect(checked.success, `${channel} output matches the contract`).toBe(true);
-  return envelope.value as T;
-}
+const ok = <T>(channel: CallName, payload: unknown): Promise<T> => callChecked(dispatch, channel, payload) as Promise<T>;
 
 function jobEnd(jobId: string, timeoutMs = 60_000): Promise<JobProgress> {
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { AppError } from '../../../shared/errors';
 import * as catalog from '../catalog';
 import { commitFile, fsyncDir, tempPathFor, unlinkQuietly, writeDurably } from '../library/files';
-import { probeImage, renderThumbnail } from '../library/probe';
+import { imageColumns, probeImage, renderThumbnail } from '../library/probe';
 import type { Frame } from './types';
 
 /**
@@ -118,11 +118,7 @@ export async function saveImage(
       sha256: createHash('sha256').update(png).digest('hex'),
       byteSize: png.length,
       originalName: options.name,
-      format: info.format,
-      width: info.width,
-      height: info.height,
-      bitDepth: info.bitDepth,
-      channels: info.channels,
+      ...imageColumns(info),
       capturedAt: new Date(frameLike.capturedAtMs).toISOString(),
       metadata: { ...info.metadata, ...options.topLevel, capture: metadata },
       tags: options.tags,

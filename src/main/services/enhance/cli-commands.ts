@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { optionValue, positionals } from '../cli-args';
 import { INFERENCE_USAGE, runInferenceCommand, toAppError, type CommandIo, type InferenceClient } from '../inference';
 
 export const ENHANCE_COMMANDS = ['enhance', 'gpu-check', 'validate-model'] as const;
@@ -15,27 +16,12 @@ export const CLI_INFERENCE_USAGE = `  enhance <image...> --model ID [--out DIR] 
   gpu-check --model ID      try every execution provider on the model's test tensor, compare GPU with CPU
   validate-model <folder>   check a model package (manifest, weights hash, shapes, test tensor) before import`;
 
-function valueOf(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-/** Arguments other than options and their values (the library option included). */
-function positionals(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) i++;
-    else out.push(args[i]);
-  }
-  return out;
-}
-
 /** Resolves the exit code; errors the engine raises come back as their message on `io.err`. */
 export async function runCliInference(command: string, args: string[], client: () => InferenceClient, io: CommandIo): Promise<number> {
   try {
     if (command !== 'enhance') return (await runInferenceCommand(command, args, client(), io)) ?? 2;
     const inputs = positionals(args);
-    const modelId = valueOf(args, 'model');
+    const modelId = optionValue(args, 'model');
     if (inputs.length === 0 || !modelId) {
       io.err(`Usage:\n${CLI_INFERENCE_USAGE}`);
       return 2;
@@ -51,9 +37,9 @@ export async function runCliInference(command: string, args: string[], client: (
         return 1;
       }
     }
-    const outDir = valueOf(args, 'out');
+    const outDir = optionValue(args, 'out');
     if (outDir) fs.mkdirSync(outDir, { recursive: true });
-    const passOn = ['provider', 'tile', 'blend'].flatMap((o) => (valueOf(args, o) !== undefined ? [`--${o}`, valueOf(args, o)!] : []));
+    const passOn = ['provider', 'tile', 'blend'].flatMap((o) => (optionValue(args, o) !== undefined ? [`--${o}`, optionValue(args, o)!] : []));
     let failed = 0;
     for (const [i, input] of inputs.entries()) {
       if (inputs.length > 1) io.err(`[${i + 1}/${inputs.length}] ${input}`);

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calls, type CallName, type CallOutput, type Capture, type Envelope, type JobProgress } from '../../../shared/contract';
+import type { CallName, CallOutput, Capture, Envelope, JobProgress } from '../../../shared/contract';
 import { amplitudeSsim, phaseRmse, simulateObject } from '../../../shared/optics';
 import type { Dispatch } from '../../rpc';
 import type { Services } from '..';
-import { servicesForTest } from '../testing';
+import { callChecked, servicesForTest } from '../testing';
 import { createInferenceClient, forkSpawner, type InferenceClient } from '../inference';
 import { pngGrey16, pngRgb8, removeDir, tempDir, write } from '../library/testing';
 
@@ -26,13 +26,7 @@ const events: JobProgress[] = [];
 let hologramSessionId: number;
 let hologram: Capture;
 
-async function call<C extends CallName>(channel: C, payload: unknown): Promise<CallOutput<C>> {
-  const envelope = (await dispatch(channel, payload)) as Envelope<CallOutput<C>>;
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code });
-  const checked = calls[channel].output.safeParse(envelope.value);
-  expect(checked.success, `${channel} output matches the contract`).toBe(true);
-  return envelope.value;
-}
+const call = <C extends CallName>(channel: C, payload: unknown): Promise<CallOutput<C>> => callChecked(dispatch, channel, payload);
 
 async function refused(channel: CallName, payload: unknown): Promise<{ code: string; message: string }> {
   const envelope = await dispatch(channel, payload);

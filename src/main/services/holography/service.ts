@@ -32,7 +32,7 @@ import type { InferenceClient } from '../inference';
 import { toAppError } from '../inference/client';
 import { InferenceCancelled } from '../inference/tiled';
 import { commitFile, tempPathFor, unlinkQuietly, writeDurably } from '../library/files';
-import { probeImage, renderThumbnail } from '../library/probe';
+import { imageColumns, probeImage, renderThumbnail } from '../library/probe';
 import { absPath, hologramPng, readHologram, stageFile, writeFloatTiff } from './io';
 import {
   colourProblem,
@@ -515,11 +515,7 @@ export function createHolographyService(deps: HolographyDeps) {
         sha256: createHash('sha256').update(png).digest('hex'),
         byteSize: png.length,
         originalName: name,
-        format: info.format,
-        width: info.width,
-        height: info.height,
-        bitDepth: info.bitDepth,
-        channels: info.channels,
+        ...imageColumns(info),
         capturedAt: new Date().toISOString(),
         metadata: { ...info.metadata, holography },
         tags: ['simulated'],

@@ -3,6 +3,7 @@
  * routes to them. They talk to the inference host through a client, exactly as the app does.
  */
 import path from 'node:path';
+import { optionValue, positionals } from '../cli-args';
 import type { InferenceClient } from './client';
 import { isProviderName, PROVIDERS } from './providers';
 import { InferenceCancelled } from './tiled';
@@ -19,20 +20,6 @@ export interface CommandIo {
   signal?: AbortSignal;
 }
 
-function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-}
-
-function positional(args: string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i].startsWith('--')) i++;
-    else out.push(args[i]);
-  }
-  return out;
-}
-
 function wholeNumber(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -43,18 +30,18 @@ function wholeNumber(text: string | undefined, what: string): number | undefined
 /** Runs `enhance`, `gpu-check` or `validate-model`; resolves the exit code, or null for another command. */
 export async function runInferenceCommand(command: string, args: string[], client: InferenceClient, io: CommandIo): Promise<number | null> {
   if (command === 'enhance') {
-    const [image] = positional(args);
-    const modelId = option(args, 'model');
+    const [image] = positionals(args);
+    const modelId = optionValue(args, 'model');
     if (!image || !modelId) {
       io.err(`Usage:\n${INFERENCE_USAGE}`);
       return 2;
     }
-    const provider = option(args, 'provider');
+    const provider = optionValue(args, 'provider');
     if (provider !== undefined && !isProviderName(provider)) {
       io.err(`Unknown provider “${provider}”; use one of ${PROVIDERS.join(', ')}.`);
       return 2;
     }
-    const out = path.resolve(option(args, 'out') ?? `${image.replace(/\.[^./\\]+$/, '')}.${modelId}.f32`);
+    const out = path.resolve(optionValue(args, 'out') ?? `${image.replace(/\.[^./\\]+$/, '')}.${modelId}.f32`);
     let lastPct = -1;
     try {
       const result = await client.enhance(
@@ -63,8 +50,8 @@ export async function runInferenceCommand(command: string, args: string[], clien
           input: { kind: 'file', path: path.resolve(image) },
           output: { kind: 'file', path: out },
           ...(provider ? { provider } : {}),
-          tileSizePx: wholeNumber(option(args, 'tile'), 'The tile size'),
-          blendPx: wholeNumber(option(args, 'blend'), 'The blend band'),
+          tileSizePx: wholeNumber(optionValue(args, 'tile'), 'The tile size'),
+          blendPx: wholeNumber(optionValue(args, 'blend'), 'The blend band'),
           tempDir: path.dirname(out),
         },
         {
@@ -92,7 +79,7 @@ export async function runInferenceCommand(command: string, args: string[], clien
     }
   }
   if (command === 'gpu-check') {
-    const modelId = option(args, 'model') ?? positional(args)[0];
+    const modelId = optionValue(args, 'model') ?? positionals(args)[0];
     if (!modelId) {
       io.err(`Usage:\n${INFERENCE_USAGE}`);
       return 2;
@@ -107,7 +94,7 @@ export async function runInferenceCommand(command: string, args: string[], clien
     return report.parity.every((q) => q.pass) ? 0 : 1;
   }
   if (command === 'validate-model') {
-    const [dir] = positional(args);
+    const [dir] = positionals(args);
     if (!dir) {
       io.err(`Usage:\n${INFERENCE_USAGE}`);
       return 2;

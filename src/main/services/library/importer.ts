@@ -7,7 +7,7 @@ import { AppError } from '../../../shared/errors';
 import { insertCapture, type NewCapture } from '../catalog';
 import { commitFile, copyAndHash, fsyncDir, tempPathFor, unlinkQuietly, writeDurably } from './files';
 import type { Library } from './library';
-import { probeImage, renderThumbnail } from './probe';
+import { imageColumns, probeImage, renderThumbnail } from './probe';
 
 export type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -172,11 +172,7 @@ export class ImportJobs {
         sha256,
         byteSize,
         originalName: name,
-        format: info.format,
-        width: info.width,
-        height: info.height,
-        bitDepth: info.bitDepth,
-        channels: info.channels,
+        ...imageColumns(info),
         capturedAt: source.kind === 'path' ? sourceStat.mtime.toISOString() : new Date().toISOString(),
         metadata: info.metadata,
       });

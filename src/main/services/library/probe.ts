@@ -16,6 +16,11 @@ export interface ImageInfo {
   range: { min: number; max: number };
 }
 
+/** The catalog columns of a capture row that come from its probe. */
+export function imageColumns(info: ImageInfo): Pick<ImageInfo, 'format' | 'width' | 'height' | 'bitDepth' | 'channels'> {
+  return { format: info.format, width: info.width, height: info.height, bitDepth: info.bitDepth, channels: info.channels };
+}
+
 // libvips keeps recently opened files open by default; on Windows an open handle blocks the rename of the
 // checked temp copy into place, and nowhere should a deleted capture's file stay pinned. Memory caching stays.
 sharp.cache({ files: 0 });

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calls, type CallName, type Envelope, type CallOutput } from '../../../shared/contract';
+import type { CallName, CallOutput } from '../../../shared/contract';
 import type { Dispatch } from '../../rpc';
 import type { Services } from '..';
-import { servicesForTest } from '../testing';
+import { callChecked, servicesForTest } from '../testing';
 import { removeDir, tempDir } from '../library/testing';
 
 let root: string;
@@ -15,13 +15,7 @@ let captureId: number;
 const W = 64;
 const H = 48;
 
-async function call<C extends CallName>(channel: C, payload: unknown): Promise<CallOutput<C>> {
-  const envelope = (await dispatch(channel, payload)) as Envelope<CallOutput<C>>;
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code });
-  const checked = calls[channel].output.safeParse(envelope.value);
-  expect(checked.success, `${channel} output matches the contract`).toBe(true);
-  return envelope.value;
-}
+const call = <C extends CallName>(channel: C, payload: unknown): Promise<CallOutput<C>> => callChecked(dispatch, channel, payload);
 
 /** A grey 8-bit ramp: value = 2·x + y, so interpolation and differences are easy to predict. */
 function ramp(width: number, height: number): Buffer {

@@ -665,7 +665,7 @@ function SessionCaptures(props: { sessionId: number }) {
   return (
     <section className="capture-group" aria-label="Session captures">
       <h3>Latest captures</h3>
-      <ul className="capture-list" aria-label="Session captures list">
+      <ul className="stack-list" aria-label="Session captures list">
         {list.length === 0 && <li className="muted">Nothing captured in this session yet.</li>}
         {list.map((c: Capture) => {
           const m = (c.metadata.capture ?? {}) as { objective?: { name: string } | null; exposureMs?: number | null; gain?: number | null; stage?: { xUm: number; yUm: number; zUm: number } | null };

@@ -67,7 +67,7 @@ function CaptureList(props: { sessionId: number }) {
   if (captures.error) return <p className="error">{captures.error}</p>;
   const list = captures.data ?? [];
   return (
-    <ul className="holo-captures" aria-label="Holograms">
+    <ul className="stack-list" aria-label="Holograms">
       {list.length === 0 && <li className="muted">No captures in this session.</li>}
       {list.map((c: Capture) => (
         <li key={c.id}>
